@@ -1,0 +1,50 @@
+# FineForge. `make build-finebench` and `make test` work on a fresh machine with Python 3.11:
+# they create .venv, install the project into it, then run.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+OUT    ?= out
+SEED   ?= 0
+WORKERS ?= 1
+VERSION ?= 0.1.0
+
+FINEBENCH_ARGS := --out "$(OUT)" --seed $(SEED) --workers $(WORKERS) --version $(VERSION)
+ifdef AVA_CSV
+FINEBENCH_ARGS += --ava-csv "$(AVA_CSV)" --labels "$(AVA_LABELS)"
+ifdef AVA_EXCLUDED
+FINEBENCH_ARGS += --excluded "$(AVA_EXCLUDED)"
+endif
+endif
+
+.PHONY: help install build-finebench push-finebench test lint bench-finebench clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed  ## create .venv and install FineForge with test tools
+
+build-finebench: $(VENV)/.installed  ## build finebench (demo input, or AVA_CSV= AVA_LABELS= AVA_EXCLUDED=)
+	$(PY) -m pipelines finebench build $(FINEBENCH_ARGS)
+
+push-finebench: $(VENV)/.installed  ## publish out/finebench/VERSION: HUB_REPO=org/name VERSION=x.y.z [DRY_RUN=1]
+	@test -n "$(HUB_REPO)" || (echo "set HUB_REPO=org/name" >&2; exit 2)
+	$(PY) -m pipelines finebench push --hub-repo "$(HUB_REPO)" --version $(VERSION) --out "$(OUT)" \
+		$(if $(DRY_RUN),--dry-run,)
+
+test: $(VENV)/.installed  ## run the test suite
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed  ## ruff
+	$(VENV)/bin/ruff check pipelines tests benchmarks similarity_maps
+
+bench-finebench: $(VENV)/.installed  ## throughput benchmark (250K-row AVA-shaped input)
+	$(PY) benchmarks/finebench_throughput.py
+
+clean:  ## remove build outputs (keeps .venv)
+	rm -rf $(OUT)

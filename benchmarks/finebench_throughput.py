@@ -1,0 +1,108 @@
+"""finebench throughput on a large AVA-shaped input, next to the I/O floor, in one run.
+
+The input (>= 250K rows) is made deterministically by this script, following the statistics of
+the real AVA v2.2 validation excerpt in ../shared/data/ava (persons per keyframe, actions per
+person, action frequencies; falls back to built-in figures measured on it when absent).
+Printed: questions per second of a full one-worker build (read, validate, generate, write shards,
+exports, card, report), and the ratio to the I/O floor = reading the same CSV with the csv module
+plus writing the same number of records to parquet. Target: >= 50K questions/s on one core.
+
+    .venv/bin/python benchmarks/finebench_throughput.py [--rows 250000] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.core.executors import LocalExecutor
+from pipelines.core.rng import UnitRng
+from pipelines.finebench.build import FinebenchInputs, build_finebench
+from pipelines.finebench.config import FinebenchParams
+from pipelines.finebench.demo import label_map_text
+from pipelines.finebench.schema import MCQ_FEATURES
+
+REAL = Path(__file__).resolve().parents[2] / "shared/data/ava/ava_val_v2.2_excerpt.csv"
+
+
+def real_statistics() -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
+    """(value, count) lists: persons per keyframe, actions per person, action ids."""
+    persons: dict[tuple[str, str], set[str]] = {}
+    actions: Counter[tuple[str, str, str]] = Counter()
+    ids: Counter[int] = Counter()
+    with open(REAL, newline="") as handle:
+        for row in csv.reader(handle):
+            persons.setdefault((row[0], row[1]), set()).add(row[7])
+            actions[(row[0], row[1], row[7])] += 1
+            ids[int(row[6])] += 1
+    per_frame = Counter(len(p) for p in persons.values())
+    per_person = Counter(actions.values())
+    return sorted(per_frame.items()), sorted(per_person.items()), sorted(ids.items())
+
+
+def make_input(path: Path, rows_wanted: int, seed: int) -> int:
+    frames, per_person, id_counts = real_statistics()
+    frame_sizes, frame_w = zip(*frames, strict=True)
+    action_sizes, action_w = zip(*per_person, strict=True)
+    action_ids, id_w = zip(*id_counts, strict=True)
+    lines: list[str] = []
+    video = 0
+    while len(lines) < rows_wanted:
+        name = f"bench{video:04d}xx"
+        for timestamp in range(902, 1799):
+            rng = UnitRng(seed, f"{name}/{timestamp}")
+            count = frame_sizes[rng.weighted_index(frame_w)]
+            for person in range(count):
+                left = (person + 0.1 + 0.3 * rng.random()) / count
+                box = (left, 0.1, min(0.999, left + 0.5 / count), 0.95)
+                wanted = action_sizes[rng.weighted_index(action_w)]
+                chosen = sorted({action_ids[rng.weighted_index(id_w)] for _ in range(wanted)})
+                lines += [f"{name},{timestamp:04d},{box[0]:.3f},{box[1]:.3f},{box[2]:.3f},{box[3]:.3f},"
+                          f"{a},{person}" for a in chosen]
+        video += 1
+    path.write_text("\n".join(lines) + "\n")
+    return len(lines)
+
+
+def io_floor(csv_path: Path, records: list[dict], out: Path) -> float:
+    start = time.perf_counter()
+    with open(csv_path, newline="") as handle:
+        for _ in csv.reader(handle):
+            pass
+    table = pa.Table.from_pylist(records, schema=MCQ_FEATURES.arrow_schema)
+    pq.write_table(table, out, compression="zstd")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=250_000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        csv_path, labels = root / "bench.csv", root / "labels.pbtxt"
+        rows = make_input(csv_path, args.rows, args.seed)
+        labels.write_text(label_map_text())
+        print(f"input: {rows} rows ({csv_path.stat().st_size / 1e6:.1f} MB), AVA-shaped")
+        for share in (1.0, 0.25):
+            params = FinebenchParams(seed=args.seed, max_answer_share=share)
+            start = time.perf_counter()
+            result = build_finebench(FinebenchInputs(csv_path, labels), params, root / f"out{share}",
+                                     "1.0.0", LocalExecutor(1, progress=False))
+            elapsed = time.perf_counter() - start
+            floor = io_floor(csv_path, result.records, root / "floor.parquet")
+            n = len(result.records)
+            print(f"max_answer_share={share}: {n} questions in {elapsed:.2f} s = {n / elapsed:,.0f} "
+                  f"questions/s (one worker); I/O floor {floor:.2f} s; build/floor = {elapsed / floor:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""Allow ``python -m pipelines ...``."""
+
+from pipelines.cli import main
+
+raise SystemExit(main())

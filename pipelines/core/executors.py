@@ -1,0 +1,79 @@
+"""Executors: run a pure function over work units, results in input order.
+
+Contract: ``executor.map(fn, context, items)`` yields ``fn(context, item)`` for every item, in the
+order of ``items``, whatever the number of workers. ``fn`` must be a module-level function and
+``context``/``items`` picklable, so the same stage runs unchanged in-process, on a local process
+pool, or on any other executor implementing :class:`Executor`. Determinism comes from the stage
+(per-unit randomness), not from the executor.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from tqdm import tqdm
+
+C = TypeVar("C")
+T = TypeVar("T")
+R = TypeVar("R")
+
+_worker_state: dict[str, Any] = {}
+
+
+def _init_worker(fn: Callable[[Any, Any], Any], context: Any) -> None:
+    _worker_state["fn"] = fn
+    _worker_state["context"] = context
+
+
+def _run_in_worker(item: Any) -> Any:
+    return _worker_state["fn"](_worker_state["context"], item)
+
+
+class Executor(Protocol):
+    name: str
+
+    def map(self, fn: Callable[[C, T], R], context: C, items: Sequence[T], *,
+            desc: str = "") -> Iterator[R]: ...
+
+
+class LocalExecutor:
+    """In-process when ``workers <= 1``; otherwise a spawn-based process pool.
+
+    The context is sent once per worker (pool initializer), not once per item.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int = 1, progress: bool | None = None) -> None:
+        if workers < 1:
+            raise ValueError("workers must be >= 1")
+        self.workers = workers
+        self.progress_disabled = None if progress is None else not progress
+
+    def map(self, fn: Callable[[C, T], R], context: C, items: Sequence[T], *,
+            desc: str = "") -> Iterator[R]:
+        bar = tqdm(total=len(items), desc=desc, unit="unit", disable=self.progress_disabled,
+                   leave=False)
+        try:
+            if self.workers == 1 or len(items) <= 1:
+                for item in items:
+                    yield fn(context, item)
+                    bar.update()
+                return
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=spawn,
+                                     initializer=_init_worker, initargs=(fn, context)) as pool:
+                for result in pool.map(_run_in_worker, items, chunksize=1):
+                    yield result
+                    bar.update()
+        finally:
+            bar.close()
+
+
+def make_executor(kind: str, workers: int) -> Executor:
+    if kind == "local":
+        return LocalExecutor(workers)
+    raise ValueError(f"unknown executor {kind!r} (available: local)")

@@ -1,0 +1,74 @@
+"""The build manifest: everything needed to reproduce and audit one build.
+
+``manifest.json`` holds the recipe, version, seed, parameters, code version, the sha256 of every
+input file and of every output file, and the per-stage counts of the ledger. It contains no
+timestamps or host names, so two identical builds produce identical manifests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pipelines
+from pipelines.core.accounting import Ledger
+from pipelines.core.atomic import write_json, write_jsonl
+
+CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def code_version() -> str:
+    """Package version plus the git commit of the checkout (``+dirty`` when modified)."""
+    root = Path(pipelines.__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "pipelines",
+                                "templates", "similarity_maps", "data_cards"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return pipelines.__version__
+    return f"{pipelines.__version__}+g{commit}{'.dirty' if dirty else ''}"
+
+
+def output_files(build_dir: Path) -> dict[str, str]:
+    """sha256 of every published file below ``build_dir`` (hidden work dirs excluded)."""
+    files: dict[str, str] = {}
+    for path in sorted(build_dir.rglob("*")):
+        rel = path.relative_to(build_dir)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts) \
+                and rel.as_posix() not in ("manifest.json", "README.md"):
+            files[rel.as_posix()] = sha256_file(path)
+    return files
+
+
+def write_manifest(build_dir: Path, *, recipe: str, version: str, seed: int,
+                   params: dict[str, Any], inputs: dict[str, Path | None], ledger: Ledger,
+                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``rejects.jsonl`` and ``manifest.json``; return the manifest dict."""
+    write_jsonl(build_dir / "rejects.jsonl", [r.to_json() for r in ledger.rejects])
+    manifest: dict[str, Any] = {
+        "recipe": recipe,
+        "version": version,
+        "seed": seed,
+        "code_version": code_version(),
+        "params": params,
+        "inputs": {name: ({"path": str(path), "sha256": sha256_file(path)} if path else None)
+                   for name, path in inputs.items()},
+        "counts": ledger.to_json(),
+        "reconciles": ledger.reconciles(),
+        **(extra or {}),
+    }
+    manifest["files"] = output_files(build_dir)
+    write_json(build_dir / "manifest.json", manifest)
+    return manifest

@@ -1,0 +1,42 @@
+"""Parameters of a finebench build (everything that changes the output bytes)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from pipelines.core.config import StrictModel
+
+
+class FrameWindow(StrictModel):
+    """Which frame times each question needs, around the target keyframe ``t`` (seconds).
+
+    ``window``: ``num_frames`` frames ``stride`` apart with the target in the middle (for an even
+    count the extra frame is after the target). ``streaming``: the target is the last frame.
+    """
+
+    mode: Literal["window", "streaming"] = "window"
+    num_frames: int = Field(5, ge=1, le=64)
+    stride: float = Field(1.0, gt=0, le=30)
+
+    def times(self, target: float) -> list[float]:
+        if self.mode == "streaming":
+            return [target - (self.num_frames - 1 - i) * self.stride for i in range(self.num_frames)]
+        before = (self.num_frames - 1) // 2
+        return [target + (i - before) * self.stride for i in range(self.num_frames)]
+
+
+class FinebenchParams(StrictModel):
+    seed: int = Field(0, ge=0)
+    similarity_map: str = Field("curated", pattern=r"^[a-z0-9_]+$")
+    min_center_gap: float = Field(0.03, ge=0.0, le=0.5,
+                                  description="persons whose box centres are closer than this "
+                                              "(fraction of width) are not ordered; unit rejected")
+    tier_a_boost: float = Field(3.0, gt=0, description="weight multiplier for curated similar actions")
+    max_answer_share: float = Field(0.25, gt=0, le=1.0,
+                                    description="cap on any one answer's share of its category "
+                                                "(1 = no cap); see balance.py")
+    frames: FrameWindow = FrameWindow()
+    subset_fraction: float = Field(0.10, gt=0, le=1.0)
+    rows_per_shard: int = Field(100_000, ge=1)

@@ -1,0 +1,135 @@
+"""Distractor selection for single-action and compound questions (pure functions).
+
+Hard rules, for every distractor: never an action the person has at that keyframe (any
+category), never an action that entails or is entailed by one of them (``entails`` in the
+similarity map), never a duplicate option.
+
+Tiers: (a) curated similar actions of the true action, (b) other actions of the same category,
+(c) the whole vocabulary, used only when (a) and (b) cannot supply enough.
+
+Blind-shortcut defences (the design):
+- *Prior balance.* Within tiers (a)+(b) candidates are drawn with weight proportional to how often
+  the candidate is itself a true answer in this build (plus one), times a boost for tier (a). An
+  action that is often right then also often appears as a wrong option, so "pick the option that is
+  usually right" stays close to chance instead of reading the label prior.
+- *Recurring compounds.* A compound question's wrong options are first drawn from the real
+  answers of the same size and category elsewhere in the build (weighted by how often each is
+  right), so every frequent combination is sometimes right and sometimes wrong.
+- *Symmetric compounds* (fallback when too few real combinations qualify). For a truth T of k
+  actions we draw a decoy set D of k false actions
+  (each from the similar actions of one true action) and two mixtures M1, M2 that split T and D
+  between them. Every action then appears in exactly two options and every option shares exactly
+  k actions with the others, so overlap counting cannot single out the truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pipelines.core.rng import UnitRng
+from pipelines.finebench.vocabulary import Vocabulary
+
+TIER_ORDER = {"a": 0, "b": 1, "c": 2}
+RARE_WEIGHT = 0.1  # weight of an action that is never a true answer (vs. its count otherwise)
+
+
+def forbidden_for(person_actions: Sequence[int], vocab: Vocabulary) -> set[int]:
+    """Actions that may never be offered as wrong options for this person."""
+    forbidden = set(person_actions)
+    for action in person_actions:
+        forbidden |= vocab.incompatible.get(action, frozenset())
+    return forbidden
+
+
+def _tiered_candidates(truth: int, category: str, excluded: set[int], vocab: Vocabulary
+                       ) -> tuple[list[int], list[int], list[int]]:
+    tier_a = [x for x in vocab.similar.get(truth, ()) if x not in excluded]
+    in_a = set(tier_a)
+    tier_b = [x for x in vocab.by_category[category] if x not in excluded and x not in in_a]
+    in_b = set(tier_b)
+    tier_c = [x for x in sorted(vocab.actions) if x not in excluded and x not in in_a and x not in in_b]
+    return tier_a, tier_b, tier_c
+
+
+def _draw(rng: UnitRng, pool: list[tuple[int, str, float]], k: int) -> list[tuple[int, str]]:
+    """``k`` weighted draws without replacement from (action, tier, weight) triples."""
+    pool = list(pool)
+    picked: list[tuple[int, str]] = []
+    while pool and len(picked) < k:
+        index = rng.weighted_index([w for _, _, w in pool])
+        action, tier, _ = pool.pop(index)
+        picked.append((action, tier))
+    return picked
+
+
+def pick_distractors(rng: UnitRng, truth: int, category: str, excluded: set[int], count: int,
+                     vocab: Vocabulary, prior: Mapping[int, float], tier_a_boost: float
+                     ) -> list[tuple[int, str]]:
+    """``count`` distinct wrong actions for ``truth`` with their tiers; fewer only if the whole
+    vocabulary is exhausted."""
+    tier_a, tier_b, tier_c = _tiered_candidates(truth, category, excluded, vocab)
+    pool = [(x, "a", tier_a_boost * (prior.get(x, 0.0) + RARE_WEIGHT)) for x in tier_a]
+    pool += [(x, "b", prior.get(x, 0.0) + RARE_WEIGHT) for x in tier_b]
+    picked = _draw(rng, pool, count)
+    if len(picked) < count:
+        picked += _draw(rng, [(x, "c", prior.get(x, 0.0) + RARE_WEIGHT) for x in tier_c], count - len(picked))
+    return picked
+
+
+def worst_tier(tiers: Sequence[str]) -> str:
+    return max(tiers, key=TIER_ORDER.__getitem__)
+
+
+def compound_distractors(rng: UnitRng, truth: Sequence[int], category: str, excluded: set[int],
+                         vocab: Vocabulary, prior: Mapping[int, float], tier_a_boost: float
+                         ) -> list[tuple[tuple[int, ...], str]] | None:
+    """Three false action sets of ``len(truth)`` actions: the decoy D and mixtures M1, M2.
+
+    Returns None when the vocabulary cannot supply ``len(truth)`` false actions.
+    """
+    k = len(truth)
+    taken = set(excluded)
+    decoy: list[tuple[int, str]] = []
+    for action in truth:
+        got = pick_distractors(rng, action, category, taken, 1, vocab, prior, tier_a_boost)
+        if not got:
+            return None
+        decoy.append(got[0])
+        taken.add(got[0][0])
+    true_order = list(truth)
+    false_order = list(decoy)
+    rng.shuffle(true_order)
+    rng.shuffle(false_order)
+    half = (k + 1) // 2
+    mix_one = (true_order[:half], false_order[half:])
+    mix_two = (true_order[half:], false_order[:half])
+    options: list[tuple[tuple[int, ...], str]] = [
+        (tuple(sorted(a for a, _ in decoy)), worst_tier([t for _, t in decoy]))]
+    for trues, falses in (mix_one, mix_two):
+        options.append((tuple(sorted(trues + [a for a, _ in falses])), worst_tier([t for _, t in falses])))
+    return options
+
+
+def tier_of(action: int, truth: Sequence[int], category: str, vocab: Vocabulary) -> str:
+    if any(action in vocab.similar.get(t, ()) for t in truth):
+        return "a"
+    return "b" if vocab.actions[action].category == category else "c"
+
+
+def recurring_compounds(rng: UnitRng, truth: tuple[int, ...], category: str, excluded: set[int],
+                        vocab: Vocabulary, answers: Sequence[tuple[tuple[int, ...], float]]
+                        ) -> list[tuple[tuple[int, ...], str]]:
+    """Up to three real answers of the same size (``answers``: (action ids, weight)) that are false
+    for this person: each has an action outside ``excluded`` (the person's actions and what they
+    entail), and none equals the truth."""
+    pool = []
+    for ids, weight in answers:
+        false = [a for a in ids if a not in excluded]
+        if ids != truth and false:
+            tier = worst_tier([tier_of(a, truth, category, vocab) for a in false])
+            pool.append((ids, tier, weight))
+    picked = []
+    while pool and len(picked) < 3:
+        ids, tier, _ = pool.pop(rng.weighted_index([w for _, _, w in pool]))
+        picked.append((ids, tier))
+    return picked

@@ -1,0 +1,67 @@
+"""Evaluator formats of a finebench build: VLMEvalKit video-MCQ TSV and an lmms-eval task.
+
+``exports/vlmevalkit/FineBench_<config>.tsv`` — columns ``index, id, video, question,
+candidates, answer, category, timestamp, frame_times, referring_phrase``; ``candidates`` is a
+Python list literal (``["A. ...", ...]``) and ``video`` a video id resolved as
+``<root>/<video>.mp4`` by the dataset class shown in the README.
+``exports/lmms_eval/`` — ``finebench_<config>.yaml`` (``dataset_path: json``), ``utils.py`` with the
+doc_to_* and process_results hooks, and ``finebench_<config>.jsonl``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from pipelines.core.atomic import write_text
+from pipelines.core.paths import TEMPLATES_DIR
+
+LETTERS = "ABCD"
+
+
+def candidates_literal(options: Sequence[str]) -> str:
+    return json.dumps([f"{LETTERS[i]}. {text}" for i, text in enumerate(options)], ensure_ascii=False)
+
+
+def vlmevalkit_tsv(records: Sequence[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["index", "id", "video", "question", "candidates", "answer", "category",
+                     "timestamp", "frame_times", "referring_phrase"])
+    for index, r in enumerate(records):
+        writer.writerow([index, r["id"], r["video_id"], r["question"], candidates_literal(r["options"]),
+                         r["answer"], r["category"], r["timestamp"], json.dumps(list(r["frame_times"])),
+                         r["referring_phrase"]])
+    return buffer.getvalue()
+
+
+def lmms_eval_rows(records: Sequence[dict[str, Any]]) -> str:
+    keep = ("id", "video_id", "timestamp", "question", "options", "answer", "category",
+            "frame_times", "frame_keys", "referring_phrase", "box_hint")
+    return "".join(json.dumps({k: r[k] for k in keep}, ensure_ascii=False) + "\n" for r in records)
+
+
+def write_exports(build_dir: Path, configs: dict[str, Sequence[dict[str, Any]]]) -> list[Path]:
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR / "exports"), undefined=StrictUndefined,
+                      keep_trailing_newline=True)
+    written: list[Path] = []
+    lmms_dir = build_dir / "exports" / "lmms_eval"
+    for config, records in configs.items():
+        tsv = build_dir / "exports" / "vlmevalkit" / f"FineBench_{config}.tsv"
+        write_text(tsv, vlmevalkit_tsv(records))
+        rows = lmms_dir / f"finebench_{config}.jsonl"
+        write_text(rows, lmms_eval_rows(records))
+        task = lmms_dir / f"finebench_{config}.yaml"
+        write_text(task, env.get_template("lmms_eval_task.yaml.j2").render(
+            task=f"finebench_{config}", data_file=rows.name))
+        written += [tsv, rows, task]
+    utils = lmms_dir / "utils.py"
+    write_text(utils, (TEMPLATES_DIR / "exports" / "lmms_eval_finebench_utils.py.txt").read_text())
+    written.append(utils)
+    return written

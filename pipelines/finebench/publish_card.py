@@ -1,0 +1,67 @@
+"""Data card (``README.md``) and HTML report (``report/index.html``) of a finebench build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipelines.core.accounting import Ledger
+from pipelines.core.atomic import write_text
+from pipelines.core.cards import render_card, render_report
+from pipelines.core.manifest import code_version
+from pipelines.finebench.config import FinebenchParams
+from pipelines.finebench.vocabulary import Vocabulary
+
+SAMPLE_CARDS = 12
+
+
+def size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                        (1_000_000, "100K<n<1M")):
+        if n < limit:
+            return name
+    return "1M<n<10M"
+
+
+def pick_samples(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A spread of examples: evenly spaced over the build, preferring crowded keyframes."""
+    if not records:
+        return []
+    crowded = [r for r in records if r["num_persons"] >= 3]
+    pool = (crowded[: SAMPLE_CARDS // 2] + records)[: max(SAMPLE_CARDS, 1) * 50]
+    step = max(1, len(pool) // SAMPLE_CARDS)
+    seen: set[str] = set()
+    picked = []
+    for r in pool[::step]:
+        if r["id"] not in seen:
+            seen.add(r["id"])
+            picked.append(r)
+    return picked[:SAMPLE_CARDS]
+
+
+def keyframe_boxes(records: list[dict[str, Any]]) -> dict[tuple[str, int], list[list[float]]]:
+    boxes: dict[tuple[str, int], dict[int, list[float]]] = {}
+    for r in records:
+        boxes.setdefault((r["video_id"], r["timestamp"]), {})[r["person_id"]] = list(r["bbox"])
+    return {k: list(v.values()) for k, v in boxes.items()}
+
+
+def write_card_and_report(build_dir: Path, records: list[dict[str, Any]], stats: dict[str, Any],
+                          ledger: Ledger, params: FinebenchParams, version: str,
+                          input_sums: dict[str, str], vocab: Vocabulary) -> None:
+    context = {
+        "version": version,
+        "params": params.model_dump(),
+        "code_version": code_version(),
+        "inputs": input_sums,
+        "counts": ledger.to_json(),
+        "stats": stats,
+        "size_category": size_category(len(records)),
+        "similarity_map": vocab.similarity_map,
+        "num_templates": {c: len(t) for c, t in vocab.templates.items()},
+    }
+    write_text(build_dir / "README.md", render_card("finebench", context))
+    samples = pick_samples(records)
+    boxes = keyframe_boxes(records)
+    context["samples"] = [{**r, "all_boxes": boxes[(r["video_id"], r["timestamp"])]} for r in samples]
+    write_text(build_dir / "report" / "index.html", render_report("finebench", context))

@@ -1,0 +1,67 @@
+"""Spatial referring phrases: name one person among those annotated at a keyframe.
+
+Rule (finebench.md, rule 4): persons are ordered left to right by box centre x.
+1 person -> "the person"; 2 -> "the person on the left" / "the person on the right";
+n >= 3 -> "the leftmost person", "the second person from the left", ..., "the rightmost person",
+and "the person in the center" for the middle of an odd count.
+A phrase must point at exactly one person: if the target's centre is closer than
+``min_center_gap`` (fraction of the frame width) to a neighbour's, the order is not reliable by
+eye and the unit is rejected (``ambiguous_reference``) rather than guessed.
+:func:`resolve_phrase` inverts the rule; tests use it to check every stored phrase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pipelines.finebench.keyframes import Box
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+            "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
+            "seventeenth", "eighteenth", "nineteenth", "twentieth")
+DEFAULT_MIN_CENTER_GAP = 0.03
+
+
+def center_x(box: Box) -> float:
+    return (box[0] + box[2]) / 2.0
+
+
+def phrase_for_rank(rank: int, count: int) -> str:
+    """Phrase for the person at 1-based ``rank`` from the left among ``count`` persons."""
+    if not 1 <= rank <= count:
+        raise ValueError(f"rank {rank} outside 1..{count}")
+    if count == 1:
+        return "the person"
+    if count == 2:
+        return "the person on the left" if rank == 1 else "the person on the right"
+    if rank == 1:
+        return "the leftmost person"
+    if rank == count:
+        return "the rightmost person"
+    if count % 2 == 1 and rank == (count + 1) // 2:
+        return "the person in the center"
+    return f"the {ORDINALS[rank - 1]} person from the left"
+
+
+def resolve_phrase(phrase: str, count: int) -> int:
+    """The 1-based rank from the left that ``phrase`` designates among ``count`` persons."""
+    for rank in range(1, count + 1):
+        if phrase_for_rank(rank, count) == phrase:
+            return rank
+    raise ValueError(f"phrase {phrase!r} designates nobody among {count} persons")
+
+
+def rank_people(boxes: Sequence[Box], min_center_gap: float = DEFAULT_MIN_CENTER_GAP
+                ) -> list[tuple[int, bool]]:
+    """For each box (input order): its 1-based rank from the left and whether it is unambiguous."""
+    centers = [center_x(b) for b in boxes]
+    order = sorted(range(len(boxes)), key=lambda i: (centers[i], i))
+    result: list[tuple[int, bool]] = [(0, False)] * len(boxes)
+    for position, index in enumerate(order):
+        clear = True
+        if position > 0 and centers[index] - centers[order[position - 1]] < min_center_gap:
+            clear = False
+        if position + 1 < len(order) and centers[order[position + 1]] - centers[index] < min_center_gap:
+            clear = False
+        result[index] = (position + 1, clear)
+    return result

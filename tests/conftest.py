@@ -1,0 +1,38 @@
+"""Shared fixtures: the real samples in ../shared/data and builds made once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+AVA = SHARED_DATA / "ava"
+
+
+def shared_file(*parts: str) -> Path:
+    """A real sample file; its absence is an error (CI has ../shared beside the checkout)."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: the tests need ../shared/data beside the checkout")
+    return path
+
+
+@pytest.fixture(scope="session")
+def ava_files() -> dict[str, Path]:
+    return {"csv": shared_file("ava", "ava_val_v2.2_excerpt.csv"),
+            "labels": shared_file("ava", "ava_action_list_v2.2.pbtxt"),
+            "excluded": shared_file("ava", "ava_val_excluded_timestamps_v2.2.csv")}
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory: pytest.TempPathFactory, ava_files: dict[str, Path]):
+    """finebench built once on the real AVA excerpt (default parameters, one worker)."""
+    from pipelines.core.executors import LocalExecutor
+    from pipelines.finebench.build import FinebenchInputs, build_finebench
+    from pipelines.finebench.config import FinebenchParams
+
+    out = tmp_path_factory.mktemp("real_build")
+    inputs = FinebenchInputs(ava_files["csv"], ava_files["labels"], ava_files["excluded"])
+    return build_finebench(inputs, FinebenchParams(), out, "1.0.0", LocalExecutor(1, progress=False))

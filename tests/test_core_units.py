@@ -1,0 +1,90 @@
+"""Unit behaviour of the pure pieces: per-unit randomness, referring rule, subset, balancing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from pipelines.core.accounting import Ledger, Reject
+from pipelines.core.rng import UnitRng
+from pipelines.finebench.balance import cap_level, keep_probabilities
+from pipelines.finebench.referring import phrase_for_rank, rank_people, resolve_phrase
+from pipelines.finebench.subset import choose_subset, distance, shares
+
+
+def test_unit_rng_depends_only_on_seed_and_key():
+    a = [UnitRng(3, "vid/0902/1/person_movement").below(1000) for _ in range(3)]
+    assert len(set(a)) == 1
+    first = UnitRng(3, "k1")
+    seq1 = [first.below(10**6) for _ in range(5)]
+    UnitRng(3, "other").below(5)  # consuming another unit's generator changes nothing
+    second = UnitRng(3, "k1")
+    assert [second.below(10**6) for _ in range(5)] == seq1
+    assert UnitRng(4, "k1").below(10**9) != UnitRng(3, "k1").below(10**9)
+
+
+def test_unit_rng_is_uniform_enough():
+    counts = Counter(UnitRng(0, f"u{i}").below(4) for i in range(8000))
+    assert all(1850 < counts[k] < 2150 for k in range(4)), counts
+    items = list(range(10))
+    rng = UnitRng(1, "s")
+    rng.shuffle(items)
+    assert sorted(items) == list(range(10)) and items != list(range(10))
+    assert len(set(UnitRng(1, "x").sample(range(20), 5))) == 5
+
+
+@pytest.mark.parametrize("count", range(1, 9))
+def test_every_phrase_resolves_to_its_rank(count):
+    phrases = [phrase_for_rank(r, count) for r in range(1, count + 1)]
+    assert len(set(phrases)) == count
+    assert [resolve_phrase(p, count) for p in phrases] == list(range(1, count + 1))
+    assert all(p.startswith("the ") for p in phrases)
+
+
+def test_phrase_wording():
+    assert phrase_for_rank(1, 1) == "the person"
+    assert [phrase_for_rank(r, 2) for r in (1, 2)] == ["the person on the left", "the person on the right"]
+    assert [phrase_for_rank(r, 3) for r in (1, 2, 3)] == [
+        "the leftmost person", "the person in the center", "the rightmost person"]
+    assert phrase_for_rank(2, 4) == "the second person from the left"
+
+
+def test_close_centres_are_ambiguous_only_for_the_pair():
+    boxes = [(0.10, 0, 0.20, 1), (0.50, 0, 0.60, 1), (0.51, 0, 0.61, 1), (0.80, 0, 0.90, 1)]
+    ranks = rank_people(boxes, min_center_gap=0.03)
+    assert ranks == [(1, True), (2, False), (3, False), (4, True)]
+
+
+def test_subset_picks_closest_mix():
+    per_video = {
+        "a": Counter({"x": 10, "y": 0}), "b": Counter({"x": 5, "y": 5}),
+        "c": Counter({"x": 0, "y": 10}), "d": Counter({"x": 6, "y": 4}),
+    }
+    full = shares(sum(per_video.values(), Counter()))  # x 52.5%, y 47.5%
+    assert choose_subset(per_video, 0.25) == ["b"]  # 50/50 is the closest single video
+    pair = choose_subset(per_video, 0.5)
+    best = min(((u, v) for u in per_video for v in per_video if u < v),
+               key=lambda uv: (round(distance(shares(per_video[uv[0]] + per_video[uv[1]]), full), 12), uv))
+    assert pair == list(best)  # ties go to the smaller sorted ids
+
+
+def test_answer_cap_limits_share():
+    counts = [800, 100, 60, 40]
+    level = cap_level(counts, 0.25)
+    kept = [min(n, level) for n in counts]
+    assert max(kept) <= 0.25 * sum(kept) + 1e-6
+    keep = keep_probabilities(Counter({("person_movement", (12,)): 800, ("person_movement", (11,)): 100,
+                                       ("person_movement", (14,)): 60, ("person_movement", (1,)): 40}),
+                              0.25)
+    assert keep[("person_movement", (12,))] < 0.2 and keep[("person_movement", (1,))] == 1.0
+    assert cap_level(counts, 1.0) == float("inf")
+
+
+def test_ledger_reconciles():
+    ledger = Ledger()
+    ledger.add_inputs("rows", 3)
+    ledger.accept("rows", 2)
+    assert not ledger.reconciles()
+    ledger.reject(Reject("rows", "f:3", "bad_box"))
+    assert ledger.reconciles() and ledger.to_json()["rows"]["rejected"] == {"bad_box": 1}

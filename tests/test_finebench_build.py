@@ -1,0 +1,122 @@
+"""Build-level behaviour: determinism across workers, resume, datasets loading, exports, card."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines.cli import main
+from pipelines.core.executors import LocalExecutor
+from pipelines.finebench import build as build_module
+from pipelines.finebench.build import FinebenchInputs, build_finebench
+from pipelines.finebench.config import FinebenchParams
+
+
+def digests(build_dir: Path) -> dict[str, str]:
+    return {p.relative_to(build_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(build_dir.rglob("*")) if p.is_file()}
+
+
+def cli_build(out: Path, ava_files: dict[str, Path], *extra: str) -> int:
+    return main(["finebench", "build", "--ava-csv", str(ava_files["csv"]), "--labels",
+                 str(ava_files["labels"]), "--excluded", str(ava_files["excluded"]), "--out", str(out),
+                 "--version", "1.0.0", "--no-progress", *extra])
+
+
+def test_same_seed_same_bytes_with_one_and_two_workers(tmp_path, ava_files):
+    assert cli_build(tmp_path / "w1", ava_files, "--workers", "1", "--seed", "7") == 0
+    assert cli_build(tmp_path / "w2", ava_files, "--workers", "2", "--seed", "7") == 0
+    one, two = digests(tmp_path / "w1/finebench/1.0.0"), digests(tmp_path / "w2/finebench/1.0.0")
+    shards = [k for k in one if k.endswith(".parquet")]
+    assert len(shards) == 2
+    assert one == two  # shards, exports, card, manifest, rejects, report: all identical
+    assert cli_build(tmp_path / "s8", ava_files, "--seed", "8") == 0
+    other = digests(tmp_path / "s8/finebench/1.0.0")
+    assert other["data/mcq/test-00000-of-00001.parquet"] != one["data/mcq/test-00000-of-00001.parquet"]
+
+
+def test_killed_run_resumes_from_finished_videos(tmp_path, ava_files, monkeypatch):
+    inputs = FinebenchInputs(ava_files["csv"], ava_files["labels"], ava_files["excluded"])
+    clean = build_finebench(inputs, FinebenchParams(), tmp_path / "clean", "1.0.0", LocalExecutor(1, False))
+    calls: list[str] = []
+    real = build_module.generate_video
+
+    def dies_on_second_video(ctx, keyframes):
+        calls.append(keyframes[0].video_id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("killed")
+        return real(ctx, keyframes)
+
+    monkeypatch.setattr(build_module, "generate_video", dies_on_second_video)
+    with pytest.raises(KeyboardInterrupt):
+        build_finebench(inputs, FinebenchParams(), tmp_path / "run", "1.0.0", LocalExecutor(1, False))
+    run_dir = tmp_path / "run/finebench/1.0.0"
+    assert not list(run_dir.rglob("*.parquet")), "a killed run must leave no shard"
+    assert not [p for p in run_dir.rglob("*") if ".tmp-" in p.name]
+    calls.clear()
+    monkeypatch.setattr(build_module, "generate_video", lambda c, k: calls.append(k[0].video_id) or real(c, k))
+    build_finebench(inputs, FinebenchParams(), tmp_path / "run", "1.0.0", LocalExecutor(1, False))
+    assert len(calls) == 2, "the finished video must come from the work cache"
+    assert digests(run_dir) == digests(clean.build_dir)
+    assert not (run_dir / ".work").exists()
+
+
+def test_load_dataset_configs_have_typed_features_and_row_counts(real_build):
+    from datasets import List, Value, load_dataset
+
+    for config, expected in real_build.manifest["configs"].items():
+        ds = load_dataset(str(real_build.build_dir), config, split="test")
+        assert ds.num_rows == expected > 0
+        assert ds.features["bbox"] == List(Value("float32"), length=4)
+        assert ds.features["timestamp"] == Value("int32")
+        assert ds.features["options"] == List(Value("string"), length=4)
+        assert ds.features["is_compound"] == Value("bool")
+    subset = load_dataset(str(real_build.build_dir), "subset", split="test")
+    assert set(subset["video_id"]) == set(real_build.stats["subset_videos"])
+    assert all(subset["in_subset"])
+
+
+def test_exports_match_records(real_build):
+    records = real_build.records
+    tsv = real_build.build_dir / "exports/vlmevalkit/FineBench_mcq.tsv"
+    with open(tsv, newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert len(rows) == len(records)
+    for row, record in zip(rows, records, strict=True):
+        candidates = ast.literal_eval(row["candidates"])
+        assert [c[3:] for c in candidates] == record["options"]
+        assert [c[:3] for c in candidates] == ["A. ", "B. ", "C. ", "D. "]
+        assert row["answer"] == record["answer"] and row["video"] == record["video_id"]
+    task = (real_build.build_dir / "exports/lmms_eval/finebench_mcq.yaml").read_text()
+    loader = yaml.SafeLoader
+    loader.add_constructor("!function", lambda ld, node: ld.construct_scalar(node))
+    parsed = yaml.load(task, Loader=loader)  # noqa: S506 - SafeLoader with one extra tag
+    assert parsed["dataset_path"] == "json"
+    assert parsed["dataset_kwargs"]["data_files"]["test"] == "finebench_mcq.jsonl"
+    jsonl = real_build.build_dir / "exports/lmms_eval/finebench_mcq.jsonl"
+    assert len(jsonl.read_text().splitlines()) == len(records)
+
+
+def test_card_header_lists_configs_and_sources(real_build):
+    card = (real_build.build_dir / "README.md").read_text()
+    header = yaml.safe_load(card.split("---\n")[1])
+    assert [c["config_name"] for c in header["configs"]] == ["mcq", "subset"]
+    assert header["license"] == "cc-by-4.0"
+    assert real_build.manifest["inputs"]["annotations"]["sha256"] in card
+    report = (real_build.build_dir / "report/index.html").read_text()
+    assert report.count('class="card"') >= 6 and "<svg" in report
+
+
+def test_demo_build_needs_no_arguments(tmp_path):
+    assert main(["finebench", "build", "--out", str(tmp_path), "--no-progress"]) == 0
+    manifest = yaml.safe_load((tmp_path / "finebench/0.1.0/manifest.json").read_text())
+    counts = manifest["counts"]
+    assert counts["rows"]["rejected"]["excluded_timestamp"] > 0
+    assert counts["rows"]["rejected"]["box_out_of_range"] == 1
+    assert counts["units"]["rejected"]["ambiguous_reference"] >= 2
+    assert manifest["configs"]["mcq"] > 300 and manifest["reconciles"]
