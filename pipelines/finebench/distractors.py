@@ -25,6 +25,7 @@ Blind-shortcut defences (the design):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pipelines.core.rng import UnitRng
 from pipelines.finebench.vocabulary import Vocabulary
@@ -51,28 +52,39 @@ def _tiered_candidates(truth: int, category: str, excluded: set[int], vocab: Voc
     return tier_a, tier_b, tier_c
 
 
-def _draw(rng: UnitRng, pool: list[tuple[int, str, float]], k: int) -> list[tuple[int, str]]:
+def _draw(rng: UnitRng, pool: Sequence[tuple[Any, str, float]], k: int) -> list[tuple[Any, str]]:
     """``k`` weighted draws without replacement from (action, tier, weight) triples."""
     pool = list(pool)
-    picked: list[tuple[int, str]] = []
+    weights = [w for _, _, w in pool]
+    picked: list[tuple[Any, str]] = []
     while pool and len(picked) < k:
-        index = rng.weighted_index([w for _, _, w in pool])
+        index = rng.weighted_index(weights)
         action, tier, _ = pool.pop(index)
+        weights.pop(index)
         picked.append((action, tier))
     return picked
 
 
-def pick_distractors(rng: UnitRng, truth: int, category: str, excluded: set[int], count: int,
-                     vocab: Vocabulary, prior: Mapping[int, float], tier_a_boost: float
-                     ) -> list[tuple[int, str]]:
-    """``count`` distinct wrong actions for ``truth`` with their tiers; fewer only if the whole
-    vocabulary is exhausted."""
+def distractor_pool(truth: int, category: str, excluded: set[int], vocab: Vocabulary,
+                    prior: Mapping[int, float], tier_a_boost: float
+                    ) -> tuple[list[tuple[int, str, float]], list[tuple[int, str, float]]]:
+    """Weighted candidates of tiers (a)+(b), and of tier (c) for when those run out."""
     tier_a, tier_b, tier_c = _tiered_candidates(truth, category, excluded, vocab)
     pool = [(x, "a", tier_a_boost * (prior.get(x, 0.0) + RARE_WEIGHT)) for x in tier_a]
     pool += [(x, "b", prior.get(x, 0.0) + RARE_WEIGHT) for x in tier_b]
-    picked = _draw(rng, pool, count)
+    return pool, [(x, "c", prior.get(x, 0.0) + RARE_WEIGHT) for x in tier_c]
+
+
+def pick_distractors(rng: UnitRng, truth: int, category: str, excluded: set[int], count: int,
+                     vocab: Vocabulary, prior: Mapping[int, float], tier_a_boost: float,
+                     pools: tuple[list[tuple[int, str, float]], list[tuple[int, str, float]]] | None = None
+                     ) -> list[tuple[int, str]]:
+    """``count`` distinct wrong actions for ``truth`` with their tiers; fewer only if the whole
+    vocabulary is exhausted. ``pools`` may pass a precomputed :func:`distractor_pool`."""
+    main, fallback = pools or distractor_pool(truth, category, excluded, vocab, prior, tier_a_boost)
+    picked = _draw(rng, main, count)
     if len(picked) < count:
-        picked += _draw(rng, [(x, "c", prior.get(x, 0.0) + RARE_WEIGHT) for x in tier_c], count - len(picked))
+        picked += _draw(rng, fallback, count - len(picked))
     return picked
 
 
@@ -116,20 +128,21 @@ def tier_of(action: int, truth: Sequence[int], category: str, vocab: Vocabulary)
     return "b" if vocab.actions[action].category == category else "c"
 
 
-def recurring_compounds(rng: UnitRng, truth: tuple[int, ...], category: str, excluded: set[int],
-                        vocab: Vocabulary, answers: Sequence[tuple[tuple[int, ...], float]]
-                        ) -> list[tuple[tuple[int, ...], str]]:
-    """Up to three real answers of the same size (``answers``: (action ids, weight)) that are false
-    for this person: each has an action outside ``excluded`` (the person's actions and what they
-    entail), and none equals the truth."""
+def compound_pool(truth: tuple[int, ...], category: str, excluded: set[int], vocab: Vocabulary,
+                  answers: Sequence[tuple[tuple[int, ...], float]]
+                  ) -> list[tuple[tuple[int, ...], str, float]]:
+    """Real answers of the same size (``answers``: (action ids, weight)) that are false for this
+    person: each has an action outside ``excluded`` (the person's actions and what they entail)
+    and none equals the truth."""
     pool = []
     for ids, weight in answers:
         false = [a for a in ids if a not in excluded]
         if ids != truth and false:
-            tier = worst_tier([tier_of(a, truth, category, vocab) for a in false])
-            pool.append((ids, tier, weight))
-    picked = []
-    while pool and len(picked) < 3:
-        ids, tier, _ = pool.pop(rng.weighted_index([w for _, _, w in pool]))
-        picked.append((ids, tier))
-    return picked
+            pool.append((ids, worst_tier([tier_of(a, truth, category, vocab) for a in false]), weight))
+    return pool
+
+
+def recurring_compounds(rng: UnitRng, pool: Sequence[tuple[tuple[int, ...], str, float]]
+                        ) -> list[tuple[tuple[int, ...], str]]:
+    """Up to three weighted draws without replacement from a :func:`compound_pool`."""
+    return _draw(rng, list(pool), 3)

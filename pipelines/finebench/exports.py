@@ -36,7 +36,8 @@ def vlmevalkit_tsv(records: Sequence[dict[str, Any]]) -> str:
                      "timestamp", "frame_times", "referring_phrase"])
     for index, r in enumerate(records):
         writer.writerow([index, r["id"], r["video_id"], r["question"], candidates_literal(r["options"]),
-                         r["answer"], r["category"], r["timestamp"], json.dumps(list(r["frame_times"])),
+                         r["answer"], r["category"], r["timestamp"],
+                         "[" + ", ".join(map(repr, r["frame_times"])) + "]",
                          r["referring_phrase"]])
     return buffer.getvalue()
 

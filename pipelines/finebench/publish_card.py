@@ -39,10 +39,14 @@ def pick_samples(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return picked[:SAMPLE_CARDS]
 
 
-def keyframe_boxes(records: list[dict[str, Any]]) -> dict[tuple[str, int], list[list[float]]]:
-    boxes: dict[tuple[str, int], dict[int, list[float]]] = {}
+def keyframe_boxes(records: list[dict[str, Any]], wanted: set[tuple[str, int]]
+                   ) -> dict[tuple[str, int], list[list[float]]]:
+    """Boxes of every person at the ``wanted`` keyframes (for the sample cards)."""
+    boxes: dict[tuple[str, int], dict[int, list[float]]] = {k: {} for k in wanted}
     for r in records:
-        boxes.setdefault((r["video_id"], r["timestamp"]), {})[r["person_id"]] = list(r["bbox"])
+        key = (r["video_id"], r["timestamp"])
+        if key in boxes:
+            boxes[key][r["person_id"]] = list(r["bbox"])
     return {k: list(v.values()) for k, v in boxes.items()}
 
 
@@ -62,6 +66,6 @@ def write_card_and_report(build_dir: Path, records: list[dict[str, Any]], stats:
     }
     write_text(build_dir / "README.md", render_card("finebench", context))
     samples = pick_samples(records)
-    boxes = keyframe_boxes(records)
+    boxes = keyframe_boxes(records, {(r["video_id"], r["timestamp"]) for r in samples})
     context["samples"] = [{**r, "all_boxes": boxes[(r["video_id"], r["timestamp"])]} for r in samples]
     write_text(build_dir / "report" / "index.html", render_report("finebench", context))

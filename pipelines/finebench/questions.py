@@ -21,6 +21,8 @@ from pipelines.core.rng import UnitRng
 from pipelines.finebench.config import FinebenchParams
 from pipelines.finebench.distractors import (
     compound_distractors,
+    compound_pool,
+    distractor_pool,
     forbidden_for,
     pick_distractors,
     recurring_compounds,
@@ -39,6 +41,15 @@ class GenerationContext:
     prior: Mapping[int, float]  # expected number of kept questions each action is true in
     keep: Mapping[tuple[str, tuple[int, ...]], float]  # answer -> keep probability (balance.py)
     compounds: Mapping[tuple[str, int], tuple[tuple[tuple[int, ...], float], ...]]  # (cat, k) -> answers
+    # Memo of candidate pools per (truth, person's actions): they repeat constantly across units.
+    pools: dict[tuple[tuple[int, ...], tuple[int, ...]], Any] = field(default_factory=dict, compare=False)
+    texts: dict[tuple[tuple[int, ...], str], str] = field(default_factory=dict, compare=False)
+
+    def option_text(self, action_ids: tuple[int, ...], style: str) -> str:
+        text = self.texts.get((action_ids, style))
+        if text is None:
+            text = self.texts[(action_ids, style)] = option_text(action_ids, style, self.vocab)
+        return text
 
 
 @dataclass
@@ -70,14 +81,23 @@ def _build_unit(ctx: GenerationContext, key: str, truth: tuple[int, ...], person
     vocab, params = ctx.vocab, ctx.params
     rng = UnitRng(params.seed, key)
     template = rng.choice(vocab.templates[category])
-    excluded = forbidden_for(person_actions, vocab)
+    memo = ctx.pools.get((truth, person_actions))
+    if memo is None:
+        excluded = forbidden_for(person_actions, vocab)
+        if len(truth) == 1:
+            memo = (excluded, distractor_pool(truth[0], category, excluded, vocab, ctx.prior,
+                                              params.tier_a_boost))
+        else:
+            memo = (excluded, compound_pool(truth, category, excluded, vocab,
+                                            ctx.compounds.get((category, len(truth)), ())))
+        ctx.pools[(truth, person_actions)] = memo
+    excluded, pool = memo
     if len(truth) == 1:
         picked = pick_distractors(rng, truth[0], category, excluded, 3, vocab, ctx.prior,
-                                  params.tier_a_boost)
+                                  params.tier_a_boost, pool)
         wrong = [((action,), tier) for action, tier in picked]
     else:
-        wrong = recurring_compounds(rng, truth, category, excluded, vocab,
-                                    ctx.compounds.get((category, len(truth)), ()))
+        wrong = recurring_compounds(rng, pool)
         if len(wrong) < 3:
             wrong = compound_distractors(rng, truth, category, excluded, vocab, ctx.prior,
                                          params.tier_a_boost) or []
@@ -86,8 +106,8 @@ def _build_unit(ctx: GenerationContext, key: str, truth: tuple[int, ...], person
     rng.shuffle(wrong)
     return {
         "template": template,
-        "truth_text": option_text(truth, template.style, vocab),
-        "wrong_texts": [option_text(ids, template.style, vocab) for ids, _ in wrong],
+        "truth_text": ctx.option_text(truth, template.style),
+        "wrong_texts": [ctx.option_text(ids, template.style) for ids, _ in wrong],
         "tiers": [tier for _, tier in wrong],
     }
 
