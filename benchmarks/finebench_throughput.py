@@ -102,6 +102,10 @@ def main() -> None:
             n = len(result.records)
             print(f"max_answer_share={share}: {n} questions in {elapsed:.2f} s = {n / elapsed:,.0f} "
                   f"questions/s (one worker); I/O floor {floor:.2f} s; build/floor = {elapsed / floor:.1f}x")
+            core = sum(v for k, v in result.timings.seconds.items() if k in ("read", "generate", "shards"))
+            print(f"    stages: {result.timings.format()}")
+            print(f"    read+generate+shards only: {core:.2f} s = {n / core:,.0f} questions/s; "
+                  f"/floor = {core / floor:.1f}x")
 
 
 if __name__ == "__main__":

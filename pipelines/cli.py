@@ -99,6 +99,7 @@ def _finebench_build(args: argparse.Namespace) -> int:
         "answer letters": stats["letters"]["counts"],
         "blind baselines": {k: round(v, 3) for k, v in stats["blind_baselines"].items()},
         "output": result.build_dir,
+        "time": result.timings.format(),
     }))
     return 0 if result.ledger.reconciles() else 1
 

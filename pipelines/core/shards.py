@@ -51,7 +51,9 @@ def write_shards(root: Path, config: str, split: str, rows: list[dict[str, Any]]
     written: list[Path] = []
     for index in range(count):
         chunk = rows[index * rows_per_shard:(index + 1) * rows_per_shard]
-        table = pa.Table.from_pylist(chunk, schema=schema)
+        # column-wise conversion is several times faster than from_pylist on dicts
+        table = pa.Table.from_pydict({name: [row[name] for row in chunk] for name in schema.names},
+                                     schema=schema)
         target = out_dir / shard_name(split, index, count)
         tmp = temp_path_for(target)
         try:

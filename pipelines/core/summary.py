@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from pipelines.core.accounting import Ledger
@@ -20,3 +21,19 @@ def format_summary(title: str, ledger: Ledger, outputs: Mapping[str, object]) ->
     lines.append(f"reconciled: {'yes' if ledger.reconciles() else 'NO'}")
     lines += [f"{key}: {value}" for key, value in outputs.items()]
     return "\n".join(lines)
+
+
+class Stopwatch:
+    """Wall-clock seconds per named step (for the summary; never written to the manifest)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._last
+        self._last = now
+
+    def format(self) -> str:
+        return ", ".join(f"{name} {sec:.2f}s" for name, sec in self.seconds.items())

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pipelines.core.errors import InputError
 
@@ -22,8 +23,7 @@ CATEGORY_OF_LABEL_TYPE = {"PERSON_MOVEMENT": "person_movement",
 _VIDEO_ID = re.compile(r"^[A-Za-z0-9_\-.]+$")
 
 
-@dataclass(frozen=True, slots=True)
-class AvaRow:
+class AvaRow(NamedTuple):
     video_id: str
     timestamp: int
     box: tuple[float, float, float, float]
@@ -138,30 +138,51 @@ def parse_row(fields: list[str], line: int, known_actions: set[int]) -> AvaRow |
     return AvaRow(video_id, timestamp, (x1, y1, x2, y2), int(action), int(person), line)
 
 
+def _fast_row(line: str, number: int, known: frozenset[int]) -> AvaRow | None:
+    """The common case (a clean, valid row) without the detailed checks; None means "look closer"."""
+    fields = line.split(",")
+    if len(fields) != 8 or '"' in line:
+        return None
+    video, stamp, action, person = fields[0], fields[1], fields[6], fields[7]
+    if not (stamp.isdigit() and action.isdigit() and person.isdigit() and _VIDEO_ID.match(video)):
+        return None
+    try:
+        x1, y1, x2, y2 = float(fields[2]), float(fields[3]), float(fields[4]), float(fields[5])
+    except ValueError:
+        return None
+    action_id = int(action)
+    if not (0.0 <= x1 < x2 <= 1.0 and 0.0 <= y1 < y2 <= 1.0 and action_id in known):
+        return None
+    return AvaRow(video, int(stamp), (x1, y1, x2, y2), action_id, int(person), number)
+
+
 def read_annotations(path: Path, known_actions: set[int]) -> tuple[list[AvaRow], list[RowReject], int]:
     """Read the annotation CSV. Returns (valid rows, row rejections, number of data rows)."""
-    lines = _open_text(path).splitlines()
-    reader = csv.reader(lines)
+    known = frozenset(known_actions)
     rows: list[AvaRow] = []
     rejects: list[RowReject] = []
     first = True
     total = 0
-    for number, fields in enumerate(reader, start=1):
-        if not fields or (len(fields) == 1 and not fields[0].strip()):
+    for number, line in enumerate(_open_text(path).splitlines(), start=1):
+        if not line or line.isspace():
             continue
         if first:
             first = False
+            fields = next(csv.reader([line]))
             if _is_header(fields):
                 continue
             if len(fields) != 8:
                 raise InputError(path, f"expected 8 comma-separated columns ({', '.join(CSV_COLUMNS)}),"
                                  f" found {len(fields)}", line=number)
         total += 1
-        parsed = parse_row(fields, number, known_actions)
-        if isinstance(parsed, AvaRow):
-            rows.append(parsed)
-        else:
-            rejects.append(parsed)
+        row = _fast_row(line, number, known)
+        if row is None:
+            parsed = parse_row(next(csv.reader([line])), number, known_actions)
+            if isinstance(parsed, RowReject):
+                rejects.append(parsed)
+                continue
+            row = parsed
+        rows.append(row)
     if total == 0:
         raise InputError(path, "no annotation rows (only a header)")
     return rows, rejects, total

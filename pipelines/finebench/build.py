@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.accounting import Ledger, Reject
-from pipelines.core.executors import Executor
+from pipelines.core.executors import Executor, gc_paused
 from pipelines.core.manifest import code_version, sha256_file, write_manifest
 from pipelines.core.shards import write_shards
+from pipelines.core.summary import Stopwatch
 from pipelines.core.workcache import WorkCache, fingerprint
 from pipelines.finebench import ava
 from pipelines.finebench.balance import answer_counts, compound_answers, keep_probabilities, truth_prior
@@ -43,6 +44,7 @@ class BuildResult:
     ledger: Ledger
     stats: dict[str, Any]
     manifest: dict[str, Any]
+    timings: Stopwatch
 
 
 def read_inputs(inputs: FinebenchInputs, labels: dict[int, ava.Label], ledger: Ledger
@@ -60,12 +62,21 @@ def read_inputs(inputs: FinebenchInputs, labels: dict[int, ava.Label], ledger: L
 
 def build_finebench(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, version: str,
                     executor: Executor) -> BuildResult:
+    """Build ``<out_root>/finebench/<version>/`` (see the module docstring)."""
+    with gc_paused():
+        return _build(inputs, params, out_root, version, executor)
+
+
+def _build(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, version: str,
+           executor: Executor) -> BuildResult:
     build_dir = out_root / "finebench" / version
     build_dir.mkdir(parents=True, exist_ok=True)
+    clock = Stopwatch()
     ledger = Ledger()
     labels = ava.read_label_map(inputs.labels)
     vocab = load_vocabulary(labels, params.similarity_map)
     videos = read_inputs(inputs, labels, ledger)
+    clock.lap("read")
     counts = answer_counts(videos, vocab)
     keep = keep_probabilities(counts, params.max_answer_share)
     context = GenerationContext(vocab, params, truth_prior(counts, keep), keep,
@@ -87,6 +98,7 @@ def build_finebench(inputs: FinebenchInputs, params: FinebenchParams, out_root: 
         cache.put(video, result)
         results[video] = result
 
+    clock.lap("generate")
     records: list[dict[str, Any]] = []
     per_video_mix: dict[str, Counter[str]] = {}
     for video in order:
@@ -104,18 +116,23 @@ def build_finebench(inputs: FinebenchInputs, params: FinebenchParams, out_root: 
         record["in_subset"] = record["video_id"] in chosen
     subset = [r for r in records if r["in_subset"]]
 
+    clock.lap("subset")
     write_shards(build_dir, "mcq", "test", records, MCQ_FEATURES, params.rows_per_shard)
     write_shards(build_dir, "subset", "test", subset, MCQ_FEATURES, params.rows_per_shard)
+    clock.lap("shards")
     write_exports(build_dir, {"mcq": records, "subset": subset})
+    clock.lap("exports")
     stats = build_stats(records, subset_ids)
     stats["full_by_category_share"] = _shares(Counter(r["category"] for r in records))
     stats["subset_by_category_share"] = _shares(Counter(r["category"] for r in subset))
     write_card_and_report(build_dir, records, stats, ledger, params, version, input_sums, vocab)
+    clock.lap("stats+card+report")
     manifest = write_manifest(build_dir, recipe="finebench", version=version, seed=params.seed,
                               params=params.model_dump(), inputs=vars(inputs), ledger=ledger,
                               extra={"configs": {"mcq": len(records), "subset": len(subset)}})
     cache.clear()
-    return BuildResult(build_dir, records, ledger, stats, manifest)
+    clock.lap("manifest")
+    return BuildResult(build_dir, records, ledger, stats, manifest, clock)
 
 
 def _shares(counts: Counter[str]) -> dict[str, float]:

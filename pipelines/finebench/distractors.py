@@ -24,6 +24,8 @@ Blind-shortcut defences (the design):
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,39 +54,67 @@ def _tiered_candidates(truth: int, category: str, excluded: set[int], vocab: Voc
     return tier_a, tier_b, tier_c
 
 
-def _draw(rng: UnitRng, pool: Sequence[tuple[Any, str, float]], k: int) -> list[tuple[Any, str]]:
-    """``k`` weighted draws without replacement from (action, tier, weight) triples."""
-    pool = list(pool)
-    weights = [w for _, _, w in pool]
-    picked: list[tuple[Any, str]] = []
-    while pool and len(picked) < k:
-        index = rng.weighted_index(weights)
-        action, tier, _ = pool.pop(index)
-        weights.pop(index)
-        picked.append((action, tier))
-    return picked
+class Pool:
+    """Weighted candidates prepared once for fast repeated draws (cumulative weights + bisect)."""
+
+    __slots__ = ("cumulative", "items", "total")
+
+    def __init__(self, triples: Sequence[tuple[Any, str, float]]) -> None:
+        self.items = [(value, tier) for value, tier, _ in triples]
+        self.cumulative = list(itertools.accumulate(w for _, _, w in triples))
+        self.total = self.cumulative[-1] if self.cumulative else 0.0
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def draw(self, rng: UnitRng, k: int) -> list[tuple[Any, str]]:
+        """``k`` draws without replacement, each with probability proportional to its weight among
+        the items not yet drawn. Drawn items become gaps on the cumulative line: a point drawn on
+        the shortened line is mapped back by skipping the gaps before it, then found by bisection."""
+        n = len(self.items)
+        if n <= k:
+            order = list(range(n))
+            rng.shuffle(order)
+            return [self.items[i] for i in order]
+        cumulative = self.cumulative
+        gaps: list[tuple[float, float]] = []  # (start, width) of drawn items, sorted by start
+        remaining = self.total
+        chosen: list[int] = []
+        for _ in range(k):
+            point = rng.random() * remaining
+            for gap_start, width in gaps:
+                if point < gap_start:
+                    break
+                point += width
+            index = min(bisect.bisect_right(cumulative, point), n - 1)
+            if index in chosen:  # only through float rounding at a boundary
+                index = next(i for i in range(n) if i not in chosen)
+            width = cumulative[index] - (cumulative[index - 1] if index else 0.0)
+            bisect.insort(gaps, (cumulative[index] - width, width))
+            remaining -= width
+            chosen.append(index)
+        return [self.items[i] for i in chosen]
 
 
 def distractor_pool(truth: int, category: str, excluded: set[int], vocab: Vocabulary,
-                    prior: Mapping[int, float], tier_a_boost: float
-                    ) -> tuple[list[tuple[int, str, float]], list[tuple[int, str, float]]]:
+                    prior: Mapping[int, float], tier_a_boost: float) -> tuple[Pool, Pool]:
     """Weighted candidates of tiers (a)+(b), and of tier (c) for when those run out."""
     tier_a, tier_b, tier_c = _tiered_candidates(truth, category, excluded, vocab)
     pool = [(x, "a", tier_a_boost * (prior.get(x, 0.0) + RARE_WEIGHT)) for x in tier_a]
     pool += [(x, "b", prior.get(x, 0.0) + RARE_WEIGHT) for x in tier_b]
-    return pool, [(x, "c", prior.get(x, 0.0) + RARE_WEIGHT) for x in tier_c]
+    return Pool(pool), Pool([(x, "c", prior.get(x, 0.0) + RARE_WEIGHT) for x in tier_c])
 
 
 def pick_distractors(rng: UnitRng, truth: int, category: str, excluded: set[int], count: int,
                      vocab: Vocabulary, prior: Mapping[int, float], tier_a_boost: float,
-                     pools: tuple[list[tuple[int, str, float]], list[tuple[int, str, float]]] | None = None
+                     pools: tuple[Pool, Pool] | None = None
                      ) -> list[tuple[int, str]]:
     """``count`` distinct wrong actions for ``truth`` with their tiers; fewer only if the whole
     vocabulary is exhausted. ``pools`` may pass a precomputed :func:`distractor_pool`."""
     main, fallback = pools or distractor_pool(truth, category, excluded, vocab, prior, tier_a_boost)
-    picked = _draw(rng, main, count)
+    picked = main.draw(rng, count)
     if len(picked) < count:
-        picked += _draw(rng, fallback, count - len(picked))
+        picked += fallback.draw(rng, count - len(picked))
     return picked
 
 
@@ -129,8 +159,7 @@ def tier_of(action: int, truth: Sequence[int], category: str, vocab: Vocabulary)
 
 
 def compound_pool(truth: tuple[int, ...], category: str, excluded: set[int], vocab: Vocabulary,
-                  answers: Sequence[tuple[tuple[int, ...], float]]
-                  ) -> list[tuple[tuple[int, ...], str, float]]:
+                  answers: Sequence[tuple[tuple[int, ...], float]]) -> Pool:
     """Real answers of the same size (``answers``: (action ids, weight)) that are false for this
     person: each has an action outside ``excluded`` (the person's actions and what they entail)
     and none equals the truth."""
@@ -139,10 +168,9 @@ def compound_pool(truth: tuple[int, ...], category: str, excluded: set[int], voc
         false = [a for a in ids if a not in excluded]
         if ids != truth and false:
             pool.append((ids, worst_tier([tier_of(a, truth, category, vocab) for a in false]), weight))
-    return pool
+    return Pool(pool)
 
 
-def recurring_compounds(rng: UnitRng, pool: Sequence[tuple[tuple[int, ...], str, float]]
-                        ) -> list[tuple[tuple[int, ...], str]]:
+def recurring_compounds(rng: UnitRng, pool: Pool) -> list[tuple[tuple[int, ...], str]]:
     """Up to three weighted draws without replacement from a :func:`compound_pool`."""
-    return _draw(rng, list(pool), 3)
+    return pool.draw(rng, 3)

@@ -26,7 +26,10 @@ LETTERS = "ABCD"
 
 
 def candidates_literal(options: Sequence[str]) -> str:
-    return json.dumps([f"{LETTERS[i]}. {text}" for i, text in enumerate(options)], ensure_ascii=False)
+    """``["A. ...", "B. ...", ...]``: valid as JSON and as a Python literal."""
+    if any('"' in o or "\\" in o or not o.isprintable() for o in options):
+        return json.dumps([f"{LETTERS[i]}. {o}" for i, o in enumerate(options)], ensure_ascii=False)
+    return "[" + ", ".join(f'"{LETTERS[i]}. {o}"' for i, o in enumerate(options)) + "]"
 
 
 def vlmevalkit_tsv(records: Sequence[dict[str, Any]]) -> str:

@@ -12,7 +12,6 @@ Rules that keep every question verifiable:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from pipelines.finebench.ava import AvaRow, RowReject
@@ -42,38 +41,37 @@ def group_keyframes(rows: list[AvaRow], row_rejects: list[RowReject],
         if bad.video_id is not None and bad.timestamp is not None:
             tainted.setdefault((bad.video_id, bad.timestamp), bad.line)
     extra: list[RowReject] = []
-    seen: set[tuple[str, int, int, int]] = set()
-    grouped: dict[tuple[str, int], list[AvaRow]] = defaultdict(list)
+    # (video, ts) -> person -> [box, actions, lines]; one pass, no per-row objects beyond the row
+    grouped: dict[tuple[str, int], dict[int, list]] = {}
+    inconsistent: set[tuple[str, int]] = set()
     for row in rows:
         key = (row.video_id, row.timestamp)
-        if key in excluded:
+        if excluded and key in excluded:
             extra.append(RowReject(row.line, "excluded_timestamp", f"{row.video_id},{row.timestamp}"))
             continue
-        ident = (row.video_id, row.timestamp, row.person_id, row.action_id)
-        if ident in seen:
+        people = grouped.get(key)
+        if people is None:
+            people = grouped[key] = {}
+        entry = people.get(row.person_id)
+        if entry is None:
+            people[row.person_id] = [row.box, [row.action_id], [row.line]]
+            continue
+        if row.action_id in entry[1]:
             extra.append(RowReject(row.line, "duplicate_row", "repeat of an earlier row"))
             continue
-        seen.add(ident)
-        grouped[key].append(row)
+        if entry[0] != row.box:
+            inconsistent.add(key)
+        entry[1].append(row.action_id)
+        entry[2].append(row.line)
 
-    videos: dict[str, list[Keyframe]] = defaultdict(list)
+    videos: dict[str, list[Keyframe]] = {}
     for key in sorted(grouped):
-        members = grouped[key]
-        if key in tainted:
-            extra.extend(RowReject(r.line, "keyframe_has_bad_row", f"bad row at line {tainted[key]}")
-                         for r in members)
+        people = grouped[key]
+        if key in tainted or key in inconsistent:
+            reason, detail = (("keyframe_has_bad_row", f"bad row at line {tainted[key]}") if key in tainted
+                              else ("inconsistent_person_box", "a person has two boxes"))
+            extra.extend(RowReject(line, reason, detail) for entry in people.values() for line in entry[2])
             continue
-        boxes: dict[int, Box] = {}
-        actions: dict[int, set[int]] = defaultdict(set)
-        consistent = True
-        for row in members:
-            if boxes.setdefault(row.person_id, row.box) != row.box:
-                consistent = False
-            actions[row.person_id].add(row.action_id)
-        if not consistent:
-            extra.extend(RowReject(r.line, "inconsistent_person_box", "person has two boxes")
-                         for r in members)
-            continue
-        persons = tuple(Person(pid, boxes[pid], tuple(sorted(actions[pid]))) for pid in sorted(boxes))
-        videos[key[0]].append(Keyframe(key[0], key[1], persons))
-    return dict(videos), extra
+        persons = tuple(Person(pid, people[pid][0], tuple(sorted(people[pid][1]))) for pid in sorted(people))
+        videos.setdefault(key[0], []).append(Keyframe(key[0], key[1], persons))
+    return videos, extra

@@ -29,7 +29,7 @@ from pipelines.finebench.distractors import (
 )
 from pipelines.finebench.keyframes import Keyframe
 from pipelines.finebench.referring import ORDINALS, phrase_for_rank, rank_people
-from pipelines.finebench.vocabulary import CATEGORIES, Vocabulary
+from pipelines.finebench.vocabulary import CATEGORIES, Template, Vocabulary
 
 LETTERS = "ABCD"
 
@@ -76,8 +76,8 @@ def unit_key(video_id: str, timestamp: int, person_id: int, category: str) -> st
 
 
 def _build_unit(ctx: GenerationContext, key: str, truth: tuple[int, ...], person_actions: tuple[int, ...],
-                category: str) -> dict[str, Any] | str:
-    """Question fields of one unit, or a reject reason. ``options`` holds the wrong options only."""
+                category: str) -> tuple[Template, str, list[str], list[str]] | str:
+    """(template, true option, wrong options, their tiers) of one unit, or a reject reason."""
     vocab, params = ctx.vocab, ctx.params
     rng = UnitRng(params.seed, key)
     template = rng.choice(vocab.templates[category])
@@ -104,12 +104,9 @@ def _build_unit(ctx: GenerationContext, key: str, truth: tuple[int, ...], person
     if len(wrong) < 3:
         return "not_enough_distractors"
     rng.shuffle(wrong)
-    return {
-        "template": template,
-        "truth_text": ctx.option_text(truth, template.style),
-        "wrong_texts": [ctx.option_text(ids, template.style) for ids, _ in wrong],
-        "tiers": [tier for _, tier in wrong],
-    }
+    style = template.style
+    return (template, ctx.option_text(truth, style), [ctx.option_text(ids, style) for ids, _ in wrong],
+            [tier for _, tier in wrong])
 
 
 def generate_video(ctx: GenerationContext, keyframes: list[Keyframe]) -> VideoResult:
@@ -117,22 +114,27 @@ def generate_video(ctx: GenerationContext, keyframes: list[Keyframe]) -> VideoRe
     video_id = keyframes[0].video_id if keyframes else ""
     result = VideoResult(video_id)
     params, vocab = ctx.params, ctx.vocab
-    pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    category_of = {a.id: a.category for a in vocab.actions.values()}
+    order = {c: i for i, c in enumerate(CATEGORIES)}
+    ambiguous = f"centre gap < {params.min_center_gap}"
+    pending: list[tuple[dict[str, Any], tuple[Template, str, list[str], list[str]]]] = []
     for frame in keyframes:
         ranks = rank_people([p.box for p in frame.persons], params.min_center_gap)
         count = len(frame.persons)
+        frame_times = params.frames.times(float(frame.timestamp))
         for person, (rank, clear) in zip(frame.persons, ranks, strict=True):
-            for category in CATEGORIES:
-                truth = tuple(a for a in person.action_ids if vocab.actions[a].category == category)
-                if not truth:
-                    continue
+            by_category: dict[str, list[int]] = {}
+            for action in person.action_ids:
+                by_category.setdefault(category_of[action], []).append(action)
+            for category in sorted(by_category, key=order.__getitem__):
+                truth = tuple(by_category[category])
                 result.units += 1
                 key = unit_key(video_id, frame.timestamp, person.person_id, category)
                 if not clear or (count > len(ORDINALS) and rank not in (1, count)):
-                    result.rejects.append((key, "ambiguous_reference",
-                                           f"{count} persons, centre gap < {params.min_center_gap}"))
+                    result.rejects.append((key, "ambiguous_reference", f"{count} persons, {ambiguous}"))
                     continue
-                if UnitRng(params.seed, key + "/keep").random() >= ctx.keep.get((category, truth), 1.0):
+                keep = ctx.keep.get((category, truth), 1.0)
+                if keep < 1.0 and UnitRng(params.seed, key + "/keep").random() >= keep:
                     result.rejects.append((key, "answer_share_cap",
                                            f"answer over {params.max_answer_share:.0%} of {category}"))
                     continue
@@ -155,11 +157,11 @@ def generate_video(ctx: GenerationContext, keyframes: list[Keyframe]) -> VideoRe
                     "action_ids": list(truth),
                     "action_names": [vocab.actions[a].name for a in truth],
                     "is_compound": len(truth) > 1,
-                    "template_id": built["template"].id,
-                    "question": built["template"].render(phrase),
+                    "template_id": built[0].id,
+                    "question": built[0].render(phrase),
                     "box_hint": "Pay attention to the region [{:.3f}, {:.3f}, {:.3f}, {:.3f}] in the "
                                 "target frame.".format(*box),
-                    "frame_times": params.frames.times(float(frame.timestamp)),
+                    "frame_times": frame_times,
                     "frame_keys": [],
                     "in_subset": False,
                 }
@@ -168,12 +170,12 @@ def generate_video(ctx: GenerationContext, keyframes: list[Keyframe]) -> VideoRe
         slots = [0, 1, 2, 3]
         UnitRng(params.seed, f"{video_id}/letters/{block_start // 4}").shuffle(slots)
         for (record, built), slot in zip(pending[block_start:block_start + 4], slots, strict=False):
-            options = list(built["wrong_texts"])
-            options.insert(slot, built["truth_text"])
-            tiers = list(built["tiers"])
+            _, truth_text, wrong_texts, tiers = built
+            options = list(wrong_texts)
+            options.insert(slot, truth_text)
             record["options"] = options
             record["answer"] = LETTERS[slot]
-            record["answer_text"] = built["truth_text"]
+            record["answer_text"] = truth_text
             record["distractor_tiers"] = tiers
             result.records.append(record)
     return result
