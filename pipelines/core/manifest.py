@@ -27,6 +27,18 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def describe_input(path: Path | None) -> dict[str, Any] | None:
+    """Path and sha256 of an input file; for a folder, the sha256 of its files' names and sums."""
+    if path is None:
+        return None
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        listing = "".join(f"{p.name}\t{sha256_file(p)}\n" for p in files)
+        return {"path": str(path), "files": len(files),
+                "sha256": hashlib.sha256(listing.encode()).hexdigest()}
+    return {"path": str(path), "sha256": sha256_file(path)}
+
+
 def code_version() -> str:
     """Package version plus the git commit of the checkout (``+dirty`` when modified)."""
     root = Path(pipelines.__file__).resolve().parent.parent
@@ -63,8 +75,7 @@ def write_manifest(build_dir: Path, *, recipe: str, version: str, seed: int,
         "seed": seed,
         "code_version": code_version(),
         "params": params,
-        "inputs": {name: ({"path": str(path), "sha256": sha256_file(path)} if path else None)
-                   for name, path in inputs.items()},
+        "inputs": {name: describe_input(path) for name, path in inputs.items()},
         "counts": ledger.to_json(),
         "reconciles": ledger.reconciles(),
         **(extra or {}),

@@ -11,10 +11,16 @@ import hashlib
 import json
 import pickle
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipelines.core.atomic import write_bytes
+from pipelines.core.executors import Executor
+
+C = TypeVar("C")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def fingerprint(*parts: Any) -> str:
@@ -41,3 +47,16 @@ class WorkCache:
 
     def clear(self) -> None:
         shutil.rmtree(self.root.parent, ignore_errors=True)
+
+
+def map_cached(executor: Executor, fn: Callable[[C, T], R], context: C, items: Sequence[T],
+               keys: Sequence[str], cache: WorkCache, desc: str) -> list[R]:
+    """``executor.map`` that skips units already in ``cache`` and stores each new result as soon
+    as it arrives (so a killed run loses at most the units in flight). Results in input order."""
+    results: list[R | None] = [cache.get(key) for key in keys]
+    todo = [i for i, result in enumerate(results) if result is None]
+    for index, result in zip(todo, executor.map(fn, context, [items[i] for i in todo], desc=desc),
+                             strict=True):
+        cache.put(keys[index], result)
+        results[index] = result
+    return results  # type: ignore[return-value]

@@ -16,7 +16,7 @@ from pipelines.core.executors import Executor, gc_paused
 from pipelines.core.manifest import code_version, sha256_file, write_manifest
 from pipelines.core.shards import write_shards
 from pipelines.core.summary import Stopwatch
-from pipelines.core.workcache import WorkCache, fingerprint
+from pipelines.core.workcache import WorkCache, fingerprint, map_cached
 from pipelines.finebench import ava
 from pipelines.finebench.balance import answer_counts, compound_answers, keep_probabilities, truth_prior
 from pipelines.finebench.config import FinebenchParams
@@ -85,19 +85,9 @@ def _build(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, ver
     input_sums = {name: sha256_file(p) for name, p in vars(inputs).items() if p is not None}
     cache = WorkCache(build_dir, fingerprint(params.model_dump(), input_sums, code_version()))
     order = sorted(videos)
-    results: dict[str, VideoResult] = {}
-    todo = []
-    for video in order:
-        cached = cache.get(video)
-        if cached is None:
-            todo.append(video)
-        else:
-            results[video] = cached
-    for video, result in zip(todo, executor.map(generate_video, context, [videos[v] for v in todo],
-                                                desc="finebench: videos"), strict=True):
-        cache.put(video, result)
-        results[video] = result
-
+    generated = map_cached(executor, generate_video, context, [videos[v] for v in order], order, cache,
+                           "finebench: videos")
+    results: dict[str, VideoResult] = dict(zip(order, generated, strict=True))
     clock.lap("generate")
     records: list[dict[str, Any]] = []
     per_video_mix: dict[str, Counter[str]] = {}

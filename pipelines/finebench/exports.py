@@ -3,7 +3,7 @@
 ``exports/vlmevalkit/FineBench_<config>.tsv`` — columns ``index, id, video, question,
 candidates, answer, category, timestamp, frame_times, referring_phrase``; ``candidates`` is a
 Python list literal (``["A. ...", ...]``) and ``video`` a video id resolved as
-``<root>/<video>.mp4`` by the dataset class shown in the README.
+``<root>/<video>.mp4`` by ``finebench_dataset.py``, a VLMEvalKit dataset class written beside it.
 ``exports/lmms_eval/`` — ``finebench_<config>.yaml`` (``dataset_path: json``), ``utils.py`` with the
 doc_to_* and process_results hooks, and ``finebench_<config>.jsonl``.
 """
@@ -65,7 +65,9 @@ def write_exports(build_dir: Path, configs: dict[str, Sequence[dict[str, Any]]])
         write_text(task, env.get_template("lmms_eval_task.yaml.j2").render(
             task=f"finebench_{config}", data_file=rows.name))
         written += [tsv, rows, task]
-    utils = lmms_dir / "utils.py"
-    write_text(utils, (TEMPLATES_DIR / "exports" / "lmms_eval_finebench_utils.py.txt").read_text())
-    written.append(utils)
+    for target, source in ((lmms_dir / "utils.py", "lmms_eval_finebench_utils.py.txt"),
+                           (build_dir / "exports" / "vlmevalkit" / "finebench_dataset.py",
+                            "vlmevalkit_finebench_dataset.py.txt")):
+        write_text(target, (TEMPLATES_DIR / "exports" / source).read_text())
+        written.append(target)
     return written

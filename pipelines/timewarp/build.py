@@ -1,0 +1,115 @@
+"""Orchestrate a timewarp build: read metadata -> per-video units (executor) -> render (videos
+given) -> shards, exports, card, report, manifest. All I/O lives here and in ``render``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.core.accounting import Ledger, Reject
+from pipelines.core.executors import Executor, gc_paused
+from pipelines.core.manifest import code_version, sha256_file, write_manifest
+from pipelines.core.shards import write_shards
+from pipelines.core.summary import Stopwatch
+from pipelines.core.workcache import WorkCache, fingerprint, map_cached
+from pipelines.timewarp.config import TimewarpParams
+from pipelines.timewarp.finevideo import read_metadata
+from pipelines.timewarp.schema import FEATURES, SPLITS
+from pipelines.timewarp.units import CONFIGS, VideoOutput, process_video
+
+STAGES = ("videos", "qa_pairs", "timewar", "ordering_probe")
+
+
+@dataclass
+class TimewarpResult:
+    build_dir: Path
+    outputs: list[VideoOutput]
+    records: dict[str, list[dict[str, Any]]]
+    ledger: Ledger
+    stats: dict[str, Any]
+    manifest: dict[str, Any]
+    timings: Stopwatch
+
+
+def input_checksums(location: Path) -> dict[str, str]:
+    files = [location] if location.is_file() else sorted(
+        p for p in location.iterdir() if p.suffix in (".json", ".parquet"))
+    return {p.name: sha256_file(p) for p in files}
+
+
+def build_stats(outputs: list[VideoOutput], records: dict[str, list[dict[str, Any]]],
+                ledger: Ledger) -> dict[str, Any]:
+    kept = [o.trimmed for o in outputs if o.trimmed is not None]
+    lengths = [t.clip_end - t.clip_start for t in kept]
+    scene_lengths = [s.end - s.start for t in kept for s in t.scenes]
+    letters = Counter(r["answer"] for r in records["timewar_normal"])
+    return {
+        "videos_in": len(outputs), "videos_kept": len(kept),
+        "rejected_by_reason": dict(sorted(ledger.stage("videos").rejected.items())),
+        "scenes_per_video": dict(sorted(Counter(len(t.scenes) for t in kept).items())),
+        "trim_stop_reasons": dict(sorted(Counter(t.stop_reason for t in kept).items())),
+        "mean_clip_seconds": sum(lengths) / len(lengths) if lengths else 0.0,
+        "mean_scene_seconds": sum(scene_lengths) / len(scene_lengths) if scene_lengths else 0.0,
+        "clip_seconds_histogram": dict(sorted(Counter(int(x // 15) * 15 for x in lengths).items())),
+        "perturbation_counts": dict(sorted(Counter(o.perturbation for o in outputs if o.trimmed).items())),
+        "pairs_dropped_order_insensitive": ledger.stage("qa_pairs").rejected.get("order_insensitive", 0),
+        "timewar_letters": {k: letters.get(k, 0) for k in "ABCD"},
+        "rows": {c: len(records[c]) for c in CONFIGS},
+    }
+
+
+def build_timewarp(source: Path, params: TimewarpParams, out_root: Path, version: str,
+                   executor: Executor, videos: Path | None = None) -> TimewarpResult:
+    """Build ``<out_root>/timewarp/<version>/`` from FineVideo metadata at ``source``."""
+    with gc_paused():
+        return _build(source, params, out_root, version, executor, videos)
+
+
+def _build(source: Path, params: TimewarpParams, out_root: Path, version: str, executor: Executor,
+           videos: Path | None) -> TimewarpResult:
+    build_dir = out_root / "timewarp" / version
+    build_dir.mkdir(parents=True, exist_ok=True)
+    clock = Stopwatch()
+    metas = list(read_metadata(source))
+    sums = input_checksums(source)
+    clock.lap("read")
+    cache = WorkCache(build_dir, fingerprint(params.model_dump(), sums, code_version()))
+    keys = [f"{m.source}/{m.video_id}" for m in metas]
+    outputs = map_cached(executor, process_video, params, metas, keys, cache, "timewarp: videos")
+    clock.lap("generate")
+
+    ledger = Ledger()
+    for stage in STAGES:
+        ledger.stage(stage)
+    records: dict[str, list[dict[str, Any]]] = {c: [] for c in CONFIGS}
+    for output in outputs:
+        for stage, n in output.stage_inputs.items():
+            ledger.add_inputs(stage, n)
+            ledger.accept(stage, output.stage_accepted[stage])
+        for stage, unit, reason, detail in output.rejects:
+            ledger.reject(Reject(stage, unit, reason, detail))
+        for config, rows in output.records.items():
+            records[config].extend(rows)
+    if videos is not None:
+        from pipelines.timewarp.render import render_all
+
+        render_all(build_dir, outputs, videos, params, ledger, executor)
+        clock.lap("render")
+    for config in CONFIGS:
+        write_shards(build_dir, config, SPLITS[config], records[config], FEATURES[config],
+                     params.rows_per_shard)
+    clock.lap("shards")
+    stats = build_stats(outputs, records, ledger)
+    from pipelines.timewarp.publish import write_card_exports_report
+
+    write_card_exports_report(build_dir, records, stats, ledger, params, version, sums)
+    clock.lap("exports+card")
+    manifest = write_manifest(build_dir, recipe="timewarp", version=version, seed=params.seed,
+                              params=params.model_dump(), inputs={"finevideo": source}, ledger=ledger,
+                              extra={"configs": {c: len(records[c]) for c in CONFIGS},
+                                     "input_files": sums, "media_rendered": videos is not None})
+    cache.clear()
+    return TimewarpResult(build_dir, outputs, records, ledger, stats, manifest, clock)

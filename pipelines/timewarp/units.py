@@ -1,0 +1,153 @@
+"""One video in, every config's records out (pure; run once per video on any executor).
+
+Keys: a video's generator is ``UnitRng(seed, "<video_id>/<purpose>")``. Media paths in records
+are relative to the build folder (``media/<video_id>/{normal,shuffled,reversed}.mp4`` and
+``..._frames/``); they exist when videos were given (see ``render``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipelines.core.rng import UnitRng
+from pipelines.timewarp.config import TimewarpParams
+from pipelines.timewarp.finevideo import MetaReject, VideoMeta
+from pipelines.timewarp.implicit import OFFLINE_BACKEND, offline_texts, plan_implicit
+from pipelines.timewarp.mcq import LETTERS, timewar_questions
+from pipelines.timewarp.perturb import event_sequence, reversed_order, shuffled_order
+from pipelines.timewarp.probe import probe_statements
+from pipelines.timewarp.temporal_qa import answer, candidate_questions
+from pipelines.timewarp.trim import TrimmedVideo, trim
+
+CONFIGS = ("sft", "dpo", "kto", "timewar_normal", "timewar_shuffled", "implicit", "ordering_probe")
+
+
+@dataclass
+class VideoOutput:
+    video_id: str
+    trimmed: TrimmedVideo | None = None
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {c: [] for c in CONFIGS})
+    stage_inputs: dict[str, int] = field(default_factory=dict)
+    stage_accepted: dict[str, int] = field(default_factory=dict)
+    rejects: list[tuple[str, str, str, str]] = field(default_factory=list)  # stage, unit, reason, detail
+    orders: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    perturbation: str = ""
+
+    def count(self, stage: str, inputs: int, accepted: int) -> None:
+        self.stage_inputs[stage] = self.stage_inputs.get(stage, 0) + inputs
+        self.stage_accepted[stage] = self.stage_accepted.get(stage, 0) + accepted
+
+
+def media(video_id: str, variant: str) -> str:
+    return f"media/{video_id}/{variant}.mp4"
+
+
+def process_video(params: TimewarpParams, meta: VideoMeta | MetaReject) -> VideoOutput:
+    out = VideoOutput(meta.video_id)
+    if isinstance(meta, MetaReject):
+        out.count("videos", 1, 0)
+        out.rejects.append(("videos", meta.source, meta.reason, meta.detail))
+        return out
+    trimmed = trim(meta, params.cap_seconds, params.min_scene_seconds)
+    if not isinstance(trimmed, TrimmedVideo):
+        out.count("videos", 1, 0)
+        out.rejects.append(("videos", meta.source, trimmed[0], trimmed[1]))
+        return out
+    out.count("videos", 1, 1)
+    out.trimmed = trimmed
+    vid = meta.video_id
+    count = len(trimmed.scenes)
+    out.orders = {"normal": tuple(range(count)), "reversed": reversed_order(count),
+                  "shuffled": shuffled_order(count, UnitRng(params.seed, f"{vid}/shuffle"))}
+    out.perturbation = ("shuffled", "reversed")[UnitRng(params.seed, f"{vid}/perturbation").below(2)]
+    sequences = {name: event_sequence(trimmed, order) for name, order in out.orders.items()}
+    _preferences(params, out, sequences)
+    _timewar(params, out, sequences)
+    _probe(out)
+    _implicit(params, out)
+    return out
+
+
+def _preferences(params: TimewarpParams, out: VideoOutput, sequences: dict[str, list[str]]) -> None:
+    vid, trimmed, kind = out.video_id, out.trimmed, out.perturbation
+    assert trimmed is not None
+    rng = UnitRng(params.seed, f"{vid}/qa")
+    questions = candidate_questions(sequences["normal"], rng, params.qa_per_video)
+    out.records["sft"].append({
+        "id": f"{vid}-caption", "video_id": vid, "video": media(vid, "normal"), "task": "caption",
+        "prompt": "Describe the events of this video in the order they happen.",
+        "response": trimmed.caption})
+    accepted = 0
+    for number, question in enumerate(questions):
+        key = f"{vid}-qa{number}"
+        chosen, rejected = answer(question, sequences["normal"]), answer(question, sequences[kind])
+        if chosen == rejected:
+            out.rejects.append(("qa_pairs", key, "order_insensitive", question.kind))
+            continue
+        accepted += 1
+        common = {"video_id": vid, "prompt": question.question, "question_kind": question.kind}
+        out.records["sft"].append({"id": key, "video": media(vid, "normal"), "task": "temporal_qa",
+                                   "response": chosen, **{k: common[k] for k in ("video_id", "prompt")}})
+        out.records["dpo"].append({"id": key, "video": media(vid, "normal"), "perturbation": kind,
+                                   "perturbed_video": media(vid, kind), "chosen": chosen,
+                                   "rejected": rejected, "scene_order": list(out.orders[kind]), **common})
+        for suffix, variant, completion, label in (("a", "normal", chosen, True),
+                                                   ("b", "normal", rejected, False),
+                                                   ("c", kind, rejected, True),
+                                                   ("d", kind, chosen, False)):
+            out.records["kto"].append({"id": f"{key}{suffix}", "pair_id": key, "video": media(vid, variant),
+                                       "video_variant": variant, "completion": completion,
+                                       "label": label, **common})
+    out.count("qa_pairs", len(questions), accepted)
+
+
+def _timewar(params: TimewarpParams, out: VideoOutput, sequences: dict[str, list[str]]) -> None:
+    vid = out.video_id
+    slots = [0, 1, 2, 3]
+    UnitRng(params.seed, f"{vid}/letters").shuffle(slots)
+    slots = (slots * ((params.mcq_per_video + 3) // 4))[:params.mcq_per_video]
+    questions = timewar_questions(sequences["normal"], sequences["shuffled"],
+                                  UnitRng(params.seed, f"{vid}/timewar"), params.mcq_per_video, slots)
+    if not questions:
+        reason = "too_few_events" if len(sequences["normal"]) < 4 else "no_order_sensitive_question"
+        out.count("timewar", 1, 0)
+        out.rejects.append(("timewar", vid, reason, f"{len(sequences['normal'])} events"))
+        return
+    out.count("timewar", 1, 1)
+    for number, q in enumerate(questions):
+        for variant, right in (("normal", q.normal_answer), ("shuffled", q.shuffled_answer)):
+            out.records[f"timewar_{variant}"].append({
+                "id": f"{vid}-tw{number}-{variant}", "pair_id": f"{vid}-tw{number}", "video_id": vid,
+                "video": media(vid, variant), "variant": variant, "question_kind": q.kind,
+                "question": q.question, "options": list(q.options),
+                "answer": LETTERS[q.options.index(right)], "answer_text": right,
+                "scene_order": list(out.orders[variant])})
+
+
+def _probe(out: VideoOutput) -> None:
+    assert out.trimmed is not None
+    statements = probe_statements(list(out.trimmed.events))
+    if statements is None:
+        out.count("ordering_probe", 1, 0)
+        out.rejects.append(("ordering_probe", out.video_id, "too_few_events",
+                            f"{len(out.trimmed.events)} timed events, need 4"))
+        return
+    out.count("ordering_probe", 1, 1)
+    for number, s in enumerate(statements):
+        out.records["ordering_probe"].append({
+            "id": f"{out.video_id}-probe{number}", "video_id": out.video_id,
+            "video": media(out.video_id, "normal"), "distance": s.distance, "side": s.side,
+            "hops": s.hops, "gap_seconds": s.gap_seconds, "event_a": s.event_a, "event_b": s.event_b,
+            "statement": s.statement, "answer": s.answer})
+
+
+def _implicit(params: TimewarpParams, out: VideoOutput) -> None:
+    assert out.trimmed is not None
+    rng = UnitRng(params.seed, f"{out.video_id}/implicit")
+    plan = plan_implicit(rng)
+    preferred, dispreferred = offline_texts(out.trimmed, plan, rng)
+    out.records["implicit"].append({
+        "id": f"{out.video_id}-implicit", "video_id": out.video_id, "video": media(out.video_id, "normal"),
+        "prompt": plan.prompt, "chosen": preferred, "rejected": dispreferred, "dispreferred_kind": plan.kind,
+        "theme": plan.theme, "backend": OFFLINE_BACKEND})
