@@ -16,7 +16,19 @@ FINEBENCH_ARGS += --excluded "$(AVA_EXCLUDED)"
 endif
 endif
 
-.PHONY: help install build-finebench push-finebench test lint bench-finebench clean
+TIMEWARP_ARGS := --out "$(OUT)" --seed $(SEED) --workers $(WORKERS) --version $(VERSION)
+ifdef FINEVIDEO
+TIMEWARP_ARGS += --finevideo "$(FINEVIDEO)"
+ifdef FINEVIDEO_VIDEOS
+TIMEWARP_ARGS += --videos "$(FINEVIDEO_VIDEOS)"
+endif
+endif
+ifdef LLM
+TIMEWARP_ARGS += --llm $(LLM)
+endif
+
+.PHONY: help install build-finebench push-finebench build-timewarp push-timewarp test lint \
+	bench-finebench bench-video bench-llm clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -37,6 +49,14 @@ push-finebench: $(VENV)/.installed  ## publish out/finebench/VERSION: HUB_REPO=o
 	$(PY) -m pipelines finebench push --hub-repo "$(HUB_REPO)" --version $(VERSION) --out "$(OUT)" \
 		$(if $(DRY_RUN),--dry-run,)
 
+build-timewarp: $(VENV)/.installed  ## build timewarp (demo with rendered videos, or FINEVIDEO= [FINEVIDEO_VIDEOS=])
+	$(PY) -m pipelines timewarp build $(TIMEWARP_ARGS)
+
+push-timewarp: $(VENV)/.installed  ## publish out/timewarp/VERSION: HUB_REPO=org/name VERSION=x.y.z [DRY_RUN=1]
+	@test -n "$(HUB_REPO)" || (echo "set HUB_REPO=org/name" >&2; exit 2)
+	$(PY) -m pipelines timewarp push --hub-repo "$(HUB_REPO)" --version $(VERSION) --out "$(OUT)" \
+		$(if $(DRY_RUN),--dry-run,)
+
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest -q
 
@@ -45,6 +65,12 @@ lint: $(VENV)/.installed  ## ruff
 
 bench-finebench: $(VENV)/.installed  ## throughput benchmark (250K-row AVA-shaped input)
 	$(PY) benchmarks/finebench_throughput.py
+
+bench-video: $(VENV)/.installed  ## video toolkit benchmark (frames, shuffle render, reverse memory)
+	$(PY) benchmarks/video_ops.py
+
+bench-llm: $(VENV)/.installed  ## LLM client throughput against a loopback server
+	$(PY) benchmarks/llm_throughput.py
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf $(OUT)

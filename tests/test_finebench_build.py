@@ -59,7 +59,8 @@ def test_killed_run_resumes_from_finished_videos(tmp_path, ava_files, monkeypatc
     assert not list(run_dir.rglob("*.parquet")), "a killed run must leave no shard"
     assert not [p for p in run_dir.rglob("*") if ".tmp-" in p.name]
     calls.clear()
-    monkeypatch.setattr(build_module, "generate_video", lambda c, k: calls.append(k[0].video_id) or real(c, k))
+    monkeypatch.setattr(build_module, "generate_video",
+                        lambda c, k: calls.append(k[0].video_id) or real(c, k))
     build_finebench(inputs, FinebenchParams(), tmp_path / "run", "1.0.0", LocalExecutor(1, False))
     assert len(calls) == 2, "the finished video must come from the work cache"
     assert digests(run_dir) == digests(clean.build_dir)
@@ -93,9 +94,11 @@ def test_exports_match_records(real_build):
         assert [c[:3] for c in candidates] == ["A. ", "B. ", "C. ", "D. "]
         assert row["answer"] == record["answer"] and row["video"] == record["video_id"]
     task = (real_build.build_dir / "exports/lmms_eval/finebench_mcq.yaml").read_text()
-    loader = yaml.SafeLoader
-    loader.add_constructor("!function", lambda ld, node: ld.construct_scalar(node))
-    parsed = yaml.load(task, Loader=loader)  # noqa: S506 - SafeLoader with one extra tag
+    class TaskLoader(yaml.SafeLoader):  # a subclass, so the global SafeLoader stays untouched
+        pass
+
+    TaskLoader.add_constructor("!function", lambda ld, node: ld.construct_scalar(node))
+    parsed = yaml.load(task, Loader=TaskLoader)
     assert parsed["dataset_path"] == "json"
     assert parsed["dataset_kwargs"]["data_files"]["test"] == "finebench_mcq.jsonl"
     jsonl = real_build.build_dir / "exports/lmms_eval/finebench_mcq.jsonl"

@@ -95,7 +95,7 @@ def test_exactly_one_correct_option_and_false_distractors(real_build, raw, actio
     styles = template_styles()
     compound = 0
     for r in real_build.records:
-        box, truth_all = raw[(r["video_id"], r["timestamp"])][r["person_id"]]
+        _, truth_all = raw[(r["video_id"], r["timestamp"])][r["person_id"]]
         style = styles[r["template_id"]]
         options = [parse_option(o, style, forms) for o in r["options"]]
         assert len(set(r["options"])) == 4

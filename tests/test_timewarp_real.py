@@ -49,10 +49,11 @@ def raw_sequence(path: Path, scenes, order: list[int]) -> list[str]:
             text = " ".join(activity["description"].lower().strip().rstrip(".").split())
             if (start is not None and scene.start <= start < scene.end and texts.count(text) == 1
                     and stamps.count(start) == 1):
-                timed.append((offsets[index] + start - scene.start, activity["description"]))
+                timed.append((offsets[index] + start - scene.start,
+                              activity["description"].strip().rstrip(".")))
                 found = True
         if not found:
-            timed.append((offsets[index], raw_scenes[index]["title"]))  # scene without events
+            timed.append((offsets[index], raw_scenes[index]["title"].strip().rstrip(".")))
     return [text for _, text in sorted(timed)]
 
 

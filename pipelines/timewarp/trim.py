@@ -22,7 +22,8 @@ from pipelines.timewarp.finevideo import RawScene, VideoMeta
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """A timed activity inside a kept scene (``start`` in source seconds)."""
+    """A timed activity inside a kept scene (``start`` in source seconds); the description has
+    no trailing period, so no option stands out by its punctuation."""
 
     description: str
     start: float
@@ -147,5 +148,6 @@ def _events(kept: list[tuple[RawScene, float, float]], scenes: list[Scene]) -> t
                         and counts[_normal_text(a.description)] == 1 and starts[round(a.start, 3)] == 1)
         if not inside and scene.title and _normal_text(scene.title) not in counts:
             inside = [(scene.start, scene.title)]
-        events.extend(Event(description, start, scene.index) for start, description in inside)
+        events.extend(Event(description.strip().rstrip("."), start, scene.index)
+                      for start, description in inside)
     return tuple(events)

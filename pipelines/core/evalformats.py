@@ -1,0 +1,52 @@
+"""Building blocks shared by every recipe's evaluator exports (VLMEvalKit TSV, lmms-eval JSONL).
+
+Contracts:
+- :func:`candidates_literal` renders options as ``["A. ...", "B. ...", ...]``, a string that parses
+  with both ``json.loads`` and ``ast.literal_eval`` to the same list (VLMEvalKit's convention).
+- :func:`tsv_text` writes tab-separated text with minimal CSV quoting (fields holding tabs, quotes
+  or newlines are quoted), which ``pandas.read_csv(sep="\\t")`` reads back losslessly.
+- :func:`jsonl_text` writes one JSON object per line, keys in the given order, UTF-8 kept.
+- :func:`export_templates` is the strict Jinja2 environment over ``templates/exports/``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from pipelines.core.paths import TEMPLATES_DIR
+
+LETTERS = "ABCDEFGHIJ"
+
+
+def candidates_literal(options: Sequence[str]) -> str:
+    """``["A. ...", "B. ...", ...]``: valid as JSON and as a Python literal."""
+    labelled = [f"{LETTERS[i]}. {o}" for i, o in enumerate(options)]
+    if any('"' in o or "\\" in o or not o.isprintable() for o in options):
+        return json.dumps(labelled, ensure_ascii=False)
+    return "[" + ", ".join(f'"{o}"' for o in labelled) + "]"
+
+
+def tsv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A TSV document: ``header`` then ``rows`` (values are str()-converted by ``csv``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def jsonl_text(rows: Iterable[Mapping[str, Any]]) -> str:
+    """One compact JSON object per line (key order preserved, non-ASCII kept)."""
+    return "".join(json.dumps(dict(r), ensure_ascii=False) + "\n" for r in rows)
+
+
+def export_templates() -> Environment:
+    """Strict Jinja2 environment over ``templates/exports`` (a missing variable is an error)."""
+    return Environment(loader=FileSystemLoader(TEMPLATES_DIR / "exports"), undefined=StrictUndefined,
+                       keep_trailing_newline=True)
