@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.accounting import Ledger, Reject
+from pipelines.core.errors import ConfigError
 from pipelines.core.executors import Executor, gc_paused
+from pipelines.core.llm import LLMClient, LLMConfig
 from pipelines.core.manifest import code_version, sha256_file, write_manifest
 from pipelines.core.shards import write_shards
 from pipelines.core.summary import Stopwatch
@@ -62,14 +64,19 @@ def build_stats(outputs: list[VideoOutput], records: dict[str, list[dict[str, An
 
 
 def build_timewarp(source: Path, params: TimewarpParams, out_root: Path, version: str,
-                   executor: Executor, videos: Path | None = None) -> TimewarpResult:
-    """Build ``<out_root>/timewarp/<version>/`` from FineVideo metadata at ``source``."""
+                   executor: Executor, videos: Path | None = None,
+                   llm: LLMConfig | None = None) -> TimewarpResult:
+    """Build ``<out_root>/timewarp/<version>/`` from FineVideo metadata at ``source``.
+
+    ``llm`` configures the LLM back-end used when ``params.llm == "openai"``."""
+    if params.llm != "offline" and llm is None:
+        raise ConfigError("params.llm is 'openai' but no LLM configuration was given")
     with gc_paused():
-        return _build(source, params, out_root, version, executor, videos)
+        return _build(source, params, out_root, version, executor, videos, llm)
 
 
 def _build(source: Path, params: TimewarpParams, out_root: Path, version: str, executor: Executor,
-           videos: Path | None) -> TimewarpResult:
+           videos: Path | None, llm: LLMConfig | None) -> TimewarpResult:
     build_dir = out_root / "timewarp" / version
     build_dir.mkdir(parents=True, exist_ok=True)
     clock = Stopwatch()
@@ -80,24 +87,38 @@ def _build(source: Path, params: TimewarpParams, out_root: Path, version: str, e
     keys = [f"{m.source}/{m.video_id}" for m in metas]
     outputs = map_cached(executor, process_video, params, metas, keys, cache, "timewarp: videos")
     clock.lap("generate")
+    llm_report: dict[str, Any] = {"backend": params.llm}
+    if params.llm != "offline":
+        assert llm is not None
+        from pipelines.timewarp.llm_qa import run_llm_qa
+
+        config = llm.model_copy(update={"failed_path": build_dir / "llm_failed.jsonl"})
+        with LLMClient(config) as client:
+            run_llm_qa(outputs, params, client)
+        llm_report = {"backend": params.llm, "config": config.for_manifest(),
+                      "stats": client.stats.to_dict()}
+        clock.lap("llm")
 
     ledger = Ledger()
     for stage in STAGES:
         ledger.stage(stage)
-    records: dict[str, list[dict[str, Any]]] = {c: [] for c in CONFIGS}
     for output in outputs:
         for stage, n in output.stage_inputs.items():
             ledger.add_inputs(stage, n)
             ledger.accept(stage, output.stage_accepted[stage])
         for stage, unit, reason, detail in output.rejects:
             ledger.reject(Reject(stage, unit, reason, detail))
-        for config, rows in output.records.items():
-            records[config].extend(rows)
+    failed: set[str] = set()
     if videos is not None:
         from pipelines.timewarp.render import render_all
 
-        render_all(build_dir, outputs, videos, params, ledger, executor)
+        failed = render_all(build_dir, outputs, videos, params, ledger, executor)
         clock.lap("render")
+    records: dict[str, list[dict[str, Any]]] = {c: [] for c in CONFIGS}
+    for output in outputs:
+        if output.video_id not in failed:
+            for config, rows in output.records.items():
+                records[config].extend(rows)
     for config in CONFIGS:
         write_shards(build_dir, config, SPLITS[config], records[config], FEATURES[config],
                      params.rows_per_shard)
@@ -110,6 +131,7 @@ def _build(source: Path, params: TimewarpParams, out_root: Path, version: str, e
     manifest = write_manifest(build_dir, recipe="timewarp", version=version, seed=params.seed,
                               params=params.model_dump(), inputs={"finevideo": source}, ledger=ledger,
                               extra={"configs": {c: len(records[c]) for c in CONFIGS},
-                                     "input_files": sums, "media_rendered": videos is not None})
+                                     "input_files": sums, "media_rendered": videos is not None,
+                                     "llm": llm_report})
     cache.clear()
     return TimewarpResult(build_dir, outputs, records, ledger, stats, manifest, clock)

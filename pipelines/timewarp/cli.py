@@ -30,18 +30,22 @@ def register(recipes: argparse._SubParsersAction) -> None:
     build.add_argument("--cap-seconds", type=float, default=105.0, help="keep scenes ending by this time")
     build.add_argument("--qa-per-video", type=int, default=3, help="temporal questions per video")
     build.add_argument("--mcq-per-video", type=int, default=3, help="TimeWar questions per video")
+    from pipelines.core.llm import add_llm_arguments
+
+    add_llm_arguments(build)
     build.set_defaults(handler=build_handler)
     add_push(actions, "timewarp")
 
 
 def build_handler(args: argparse.Namespace) -> int:
     from pipelines.core.executors import LocalExecutor
+    from pipelines.core.llm import config_from_args
     from pipelines.core.summary import format_summary
     from pipelines.timewarp.build import build_timewarp
     from pipelines.timewarp.config import TimewarpParams
 
     params = TimewarpParams(seed=args.seed, cap_seconds=args.cap_seconds, qa_per_video=args.qa_per_video,
-                            mcq_per_video=args.mcq_per_video)
+                            mcq_per_video=args.mcq_per_video, llm=args.llm)
     source, videos = args.finevideo, args.videos
     if source is None:
         if videos is not None:
@@ -51,7 +55,8 @@ def build_handler(args: argparse.Namespace) -> int:
         source, videos = write_demo_inputs(args.out / "demo_inputs" / "timewarp")
         print(f"no --finevideo given: building the demo input in {source.parent}", file=sys.stderr)
     executor = LocalExecutor(args.workers, progress=False if args.no_progress else None)
-    result = build_timewarp(source, params, args.out, args.version, executor, videos)
+    llm = config_from_args(args) if args.llm != "offline" else None
+    result = build_timewarp(source, params, args.out, args.version, executor, videos, llm)
     print(format_summary(f"timewarp v{args.version}", result.ledger, {
         "rows": result.stats["rows"], "output": result.build_dir, "time": result.timings.format()}))
     return 0 if result.ledger.reconciles() else 1

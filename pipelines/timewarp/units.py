@@ -69,36 +69,52 @@ def process_video(params: TimewarpParams, meta: VideoMeta | MetaReject) -> Video
     return out
 
 
+def same_answer(a: str, b: str) -> bool:
+    """Answers equal up to case, spacing and punctuation (the question did not depend on order)."""
+    def norm(text: str) -> str:
+        return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
+    return norm(a) == norm(b)
+
+
+def add_pair(out: VideoOutput, number: int, question: str, kind: str, chosen: str, rejected: str) -> bool:
+    """Records of one temporal question (SFT, DPO, four KTO samples), or an ``order_insensitive``
+    rejection when both answers agree. Shared by the offline and the LLM back-ends."""
+    vid, perturbation = out.video_id, out.perturbation
+    key = f"{vid}-qa{number}"
+    if same_answer(chosen, rejected):
+        out.rejects.append(("qa_pairs", key, "order_insensitive", kind))
+        return False
+    common = {"video_id": vid, "prompt": question, "question_kind": kind}
+    out.records["sft"].append({"id": key, "video": media(vid, "normal"), "task": "temporal_qa",
+                               "response": chosen, "video_id": vid, "prompt": question})
+    out.records["dpo"].append({"id": key, "video": media(vid, "normal"), "perturbation": perturbation,
+                               "perturbed_video": media(vid, perturbation), "chosen": chosen,
+                               "rejected": rejected, "scene_order": list(out.orders[perturbation]),
+                               **common})
+    for suffix, variant, completion, label in (("a", "normal", chosen, True),
+                                               ("b", "normal", rejected, False),
+                                               ("c", perturbation, rejected, True),
+                                               ("d", perturbation, chosen, False)):
+        out.records["kto"].append({"id": f"{key}{suffix}", "pair_id": key, "video": media(vid, variant),
+                                   "video_variant": variant, "completion": completion, "label": label,
+                                   **common})
+    return True
+
+
 def _preferences(params: TimewarpParams, out: VideoOutput, sequences: dict[str, list[str]]) -> None:
-    vid, trimmed, kind = out.video_id, out.trimmed, out.perturbation
+    vid, trimmed = out.video_id, out.trimmed
     assert trimmed is not None
-    rng = UnitRng(params.seed, f"{vid}/qa")
-    questions = candidate_questions(sequences["normal"], rng, params.qa_per_video)
     out.records["sft"].append({
         "id": f"{vid}-caption", "video_id": vid, "video": media(vid, "normal"), "task": "caption",
         "prompt": "Describe the events of this video in the order they happen.",
         "response": trimmed.caption})
-    accepted = 0
-    for number, question in enumerate(questions):
-        key = f"{vid}-qa{number}"
-        chosen, rejected = answer(question, sequences["normal"]), answer(question, sequences[kind])
-        if chosen == rejected:
-            out.rejects.append(("qa_pairs", key, "order_insensitive", question.kind))
-            continue
-        accepted += 1
-        common = {"video_id": vid, "prompt": question.question, "question_kind": question.kind}
-        out.records["sft"].append({"id": key, "video": media(vid, "normal"), "task": "temporal_qa",
-                                   "response": chosen, **{k: common[k] for k in ("video_id", "prompt")}})
-        out.records["dpo"].append({"id": key, "video": media(vid, "normal"), "perturbation": kind,
-                                   "perturbed_video": media(vid, kind), "chosen": chosen,
-                                   "rejected": rejected, "scene_order": list(out.orders[kind]), **common})
-        for suffix, variant, completion, label in (("a", "normal", chosen, True),
-                                                   ("b", "normal", rejected, False),
-                                                   ("c", kind, rejected, True),
-                                                   ("d", kind, chosen, False)):
-            out.records["kto"].append({"id": f"{key}{suffix}", "pair_id": key, "video": media(vid, variant),
-                                       "video_variant": variant, "completion": completion,
-                                       "label": label, **common})
+    if params.llm != "offline":
+        return  # questions come from the LLM stage (llm_qa.py), run by the build over all videos
+    questions = candidate_questions(sequences["normal"], UnitRng(params.seed, f"{vid}/qa"),
+                                    params.qa_per_video)
+    accepted = sum(add_pair(out, number, q.question, q.kind, answer(q, sequences["normal"]),
+                            answer(q, sequences[out.perturbation]))
+                   for number, q in enumerate(questions))
     out.count("qa_pairs", len(questions), accepted)
 
 

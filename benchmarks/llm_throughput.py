@@ -1,0 +1,81 @@
+"""Throughput of the shared LLM client against a loopback OpenAI-compatible server.
+
+The server (``tests/llm_server.py``) runs in its own process with a fixed per-request latency, so
+its CPU does not compete with the client's for the GIL. The cold run sends ``--requests``
+distinct requests at ``--concurrency``; the ideal time is ``requests * latency / concurrency``.
+The warm run repeats the batch with a new client on the same cache: it must send nothing.
+
+    .venv/bin/python benchmarks/llm_throughput.py            # 2,000 requests, concurrency 32, 50 ms
+
+Exit status 1 when a target is missed (cold >= 85 % of ideal, warm < 2 s, in-flight <= limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipelines.core.llm import ChatRequest, LLMClient, LLMConfig  # noqa: E402
+
+
+def run(client: LLMClient, n: int) -> float:
+    requests = [ChatRequest(key=f"u{i:05d}", messages=[{"role": "user", "content": f"bench request {i}"}])
+                for i in range(n)]
+    start = time.perf_counter()
+    results = client.run_batch(requests)
+    elapsed = time.perf_counter() - start
+    bad = [r for r in results if not r.ok or r.text != f"echo: bench request {r.key[1:].lstrip('0') or 0}"]
+    if bad:
+        raise SystemExit(f"{len(bad)} wrong answers, first: {bad[0]}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--latency", type=float, default=0.05)
+    args = parser.parse_args()
+    server = subprocess.Popen([sys.executable, str(ROOT / "tests" / "llm_server.py"),
+                               "--latency", str(args.latency)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline().split()[1])
+        base = f"http://127.0.0.1:{port}"
+        with tempfile.TemporaryDirectory() as tmp:
+            config = LLMConfig.make(backend="openai", base_url=f"{base}/v1", model="loopback",
+                                    max_concurrency=args.concurrency, timeout_s=30,
+                                    cache_dir=Path(tmp) / "cache", failed_path=Path(tmp) / "failed.jsonl")
+            cold_client = LLMClient(config)
+            cold = run(cold_client, args.requests)
+            warm_client = LLMClient(config)
+            warm = run(warm_client, args.requests)
+        with urllib.request.urlopen(f"{base}/stats") as response:
+            served = json.loads(response.read())
+    finally:
+        server.kill()
+        server.wait()
+    ideal = args.requests * args.latency / args.concurrency
+    efficiency = ideal / cold
+    print(f"cold: {args.requests} requests, concurrency {args.concurrency}, latency "
+          f"{args.latency * 1000:.0f} ms: {cold:.2f} s (ideal {ideal:.2f} s) = "
+          f"{args.requests / cold:.0f} req/s, {efficiency:.1%} of ideal [target >= 85%]; "
+          f"server saw {served['requests']} requests, max {served['max_in_flight']} in flight")
+    print(f"warm: {args.requests} requests from cache: {warm:.2f} s, "
+          f"{warm_client.stats.sent} sent, {warm_client.stats.cache_hits} cache hits [target < 2 s, 0 sent]")
+    ok = (efficiency >= 0.85 and warm < 2.0 and warm_client.stats.sent == 0
+          and served["requests"] == args.requests and served["max_in_flight"] <= args.concurrency)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

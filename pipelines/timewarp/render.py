@@ -1,0 +1,98 @@
+"""Render the normal, shuffled and reversed clips of every kept video, plus trainer frame folders.
+
+Every variant is assembled from the *same* list of per-scene segments (only their order differs),
+with one encode and one shared encoding profile, so the variants hold the same frames and match
+in codec, pixel format, fps, size, audio and duration; :func:`check_indistinguishable` verifies it
+and a video whose variants could be told apart is rejected (``variants_distinguishable``). Frame
+folders (``<variant>_frames/c01_0001.jpeg`` ...) sample the clip at ``frames_fps`` and are
+``frames_width`` pixels wide; names are numbered so that sorting them gives the play order.
+
+A video whose render fails is rejected in the ``render`` stage and its records are removed from
+every config, so no record points at a missing clip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.core.accounting import Ledger, Reject
+from pipelines.core.errors import InputError
+from pipelines.core.executors import Executor
+from pipelines.core.video import assemble, check_indistinguishable, extract_frames
+from pipelines.timewarp.config import TimewarpParams
+from pipelines.timewarp.units import VideoOutput
+
+VARIANTS = ("normal", "shuffled", "reversed")
+SOURCE_SUFFIXES = (".mp4", ".mkv", ".webm", ".mov")
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    video_id: str
+    source: Path | None
+    segments: tuple[tuple[float, float], ...]  # per kept scene, in true order
+    orders: dict[str, tuple[int, ...]]
+    media_dir: Path
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    video_id: str
+    reason: str = ""  # empty when rendered
+    detail: str = ""
+
+
+def frame_times(duration: float, fps: float) -> list[float]:
+    count = max(1, int(duration * fps + 1e-9))
+    return [round(i / fps, 6) for i in range(count)]
+
+
+def render_job(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
+    """Render one video's variants and frame folders (runs in a worker)."""
+    if job.source is None:
+        return RenderOutcome(job.video_id, "video_missing", "no <video_id>.mp4/.mkv/.webm/.mov found")
+    job.media_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        infos = []
+        for variant in VARIANTS:
+            segments = [job.segments[i] for i in job.orders[variant]]
+            infos.append(assemble(job.source, segments, job.media_dir / f"{variant}.mp4"))
+        problems = check_indistinguishable(infos)
+        if problems:
+            return RenderOutcome(job.video_id, "variants_distinguishable", problems[0])
+        for variant, info in zip(VARIANTS, infos, strict=True):
+            extract_frames(info.path, frame_times(info.video_duration, params.frames_fps),
+                           job.media_dir / f"{variant}_frames", fmt="jpg", width=params.frames_width,
+                           name_fn=lambda i, _t: f"c01_{i + 1:04d}.jpeg")
+    except InputError as exc:
+        return RenderOutcome(job.video_id, "video_unreadable", exc.one_line())
+    return RenderOutcome(job.video_id)
+
+
+def find_source(videos: Path, video_id: str) -> Path | None:
+    for suffix in SOURCE_SUFFIXES:
+        candidate = videos / f"{video_id}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def render_all(build_dir: Path, outputs: list[VideoOutput], videos: Path, params: TimewarpParams,
+               ledger: Ledger, executor: Executor) -> set[str]:
+    """Render every kept video; record the ``render`` stage; return the ids that failed."""
+    if not videos.is_dir():
+        raise InputError(videos, "videos folder not found")
+    jobs = [RenderJob(o.video_id, find_source(videos, o.video_id),
+                      tuple((s.start, s.end) for s in o.trimmed.scenes), o.orders,
+                      build_dir / "media" / o.video_id)
+            for o in outputs if o.trimmed is not None]
+    ledger.add_inputs("render", len(jobs))
+    failed: set[str] = set()
+    for outcome in executor.map(render_job, params, jobs, desc="timewarp: render"):
+        if outcome.reason:
+            failed.add(outcome.video_id)
+            ledger.reject(Reject("render", outcome.video_id, outcome.reason, outcome.detail))
+        else:
+            ledger.accept("render")
+    return failed
