@@ -14,6 +14,9 @@ FINEBENCH_ARGS += --ava-csv "$(AVA_CSV)" --labels "$(AVA_LABELS)"
 ifdef AVA_EXCLUDED
 FINEBENCH_ARGS += --excluded "$(AVA_EXCLUDED)"
 endif
+ifdef AVA_VIDEOS
+FINEBENCH_ARGS += --videos "$(AVA_VIDEOS)"
+endif
 endif
 
 TIMEWARP_ARGS := --out "$(OUT)" --seed $(SEED) --workers $(WORKERS) --version $(VERSION)
@@ -41,7 +44,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed  ## create .venv and install FineForge with test tools
 
-build-finebench: $(VENV)/.installed  ## build finebench (demo input, or AVA_CSV= AVA_LABELS= AVA_EXCLUDED=)
+build-finebench: $(VENV)/.installed  ## build finebench (demo input, or AVA_CSV= AVA_LABELS= [AVA_EXCLUDED=] [AVA_VIDEOS=])
 	$(PY) -m pipelines finebench build $(FINEBENCH_ARGS)
 
 push-finebench: $(VENV)/.installed  ## publish out/finebench/VERSION: HUB_REPO=org/name VERSION=x.y.z [DRY_RUN=1]

@@ -21,6 +21,7 @@ from pipelines.finebench import ava
 from pipelines.finebench.balance import answer_counts, compound_answers, keep_probabilities, truth_prior
 from pipelines.finebench.config import FinebenchParams
 from pipelines.finebench.exports import write_exports
+from pipelines.finebench.frames import attach_frames
 from pipelines.finebench.keyframes import Keyframe, group_keyframes
 from pipelines.finebench.publish_card import write_card_and_report
 from pipelines.finebench.questions import GenerationContext, VideoResult, generate_video
@@ -35,6 +36,7 @@ class FinebenchInputs:
     annotations: Path
     labels: Path
     excluded: Path | None = None
+    videos: Path | None = None  # folder of <video_id>.mp4/.mkv/.webm: frames are extracted
 
 
 @dataclass
@@ -82,7 +84,8 @@ def _build(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, ver
     context = GenerationContext(vocab, params, truth_prior(counts, keep), keep,
                                 compound_answers(counts, keep))
 
-    input_sums = {name: sha256_file(p) for name, p in vars(inputs).items() if p is not None}
+    input_sums = {name: sha256_file(p) for name, p in vars(inputs).items()
+                  if p is not None and name != "videos"}
     cache = WorkCache(build_dir, fingerprint(params.model_dump(), input_sums, code_version()))
     order = sorted(videos)
     generated = map_cached(executor, generate_video, context, [videos[v] for v in order], order, cache,
@@ -104,6 +107,9 @@ def _build(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, ver
     chosen = set(subset_ids)
     for record in records:
         record["in_subset"] = record["video_id"] in chosen
+    if inputs.videos is not None:
+        attach_frames(build_dir, records, inputs.videos, ledger, executor)
+        clock.lap("frames")
     subset = [r for r in records if r["in_subset"]]
 
     clock.lap("subset")
@@ -118,8 +124,10 @@ def _build(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, ver
     write_card_and_report(build_dir, records, stats, ledger, params, version, input_sums, vocab)
     clock.lap("stats+card+report")
     manifest = write_manifest(build_dir, recipe="finebench", version=version, seed=params.seed,
-                              params=params.model_dump(), inputs=vars(inputs), ledger=ledger,
-                              extra={"configs": {"mcq": len(records), "subset": len(subset)}})
+                              params=params.model_dump(), ledger=ledger,
+                              inputs={k: v for k, v in vars(inputs).items() if k != "videos"},
+                              extra={"configs": {"mcq": len(records), "subset": len(subset)},
+                                     "videos": str(inputs.videos) if inputs.videos else None})
     cache.clear()
     clock.lap("manifest")
     return BuildResult(build_dir, records, ledger, stats, manifest, clock)

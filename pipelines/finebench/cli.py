@@ -24,6 +24,8 @@ def register(recipes: argparse._SubParsersAction) -> None:
     build.add_argument("--ava-csv", type=Path, help="AVA v2.2 annotation CSV (no header)")
     build.add_argument("--labels", type=Path, help="label map ava_action_list_v2.2.pbtxt")
     build.add_argument("--excluded", type=Path, help="excluded timestamps CSV (video_id,timestamp)")
+    build.add_argument("--videos", type=Path,
+                       help="folder of <video_id>.mp4/.mkv/.webm: extract every needed frame once")
     add_common_build_arguments(build)
     build.add_argument("--similarity-map", default="curated", help="similarity_maps/ava_<name>.yaml")
     build.add_argument("--frames-mode", choices=["window", "streaming"], default="window",
@@ -60,15 +62,15 @@ def build_handler(args: argparse.Namespace) -> int:
                              frames=FrameWindow(mode=args.frames_mode, num_frames=args.num_frames,
                                                 stride=args.stride))
     if args.ava_csv is None:
-        if args.labels or args.excluded:
-            raise FineForgeError("--labels/--excluded need --ava-csv")
+        if args.labels or args.excluded or args.videos:
+            raise FineForgeError("--labels/--excluded/--videos need --ava-csv")
         inputs = write_demo_inputs(args.out / "demo_inputs" / "finebench")
         print(f"no --ava-csv given: building the demo input in {inputs.annotations.parent}",
               file=sys.stderr)
     else:
         if args.labels is None:
             raise FineForgeError("--ava-csv needs --labels (ava_action_list_v2.2.pbtxt)")
-        inputs = FinebenchInputs(args.ava_csv, args.labels, args.excluded)
+        inputs = FinebenchInputs(args.ava_csv, args.labels, args.excluded, args.videos)
     executor = LocalExecutor(args.workers, progress=False if args.no_progress else None)
     result = build_finebench(inputs, params, args.out, args.version, executor)
     stats = result.stats

@@ -10,6 +10,7 @@ from pipelines.core.atomic import write_text
 from pipelines.core.cards import render_card, render_report
 from pipelines.core.manifest import code_version
 from pipelines.finebench.config import FinebenchParams
+from pipelines.finebench.frames import draw_sample
 from pipelines.finebench.vocabulary import Vocabulary
 
 SAMPLE_CARDS = 12
@@ -68,4 +69,6 @@ def write_card_and_report(build_dir: Path, records: list[dict[str, Any]], stats:
     samples = pick_samples(records)
     boxes = keyframe_boxes(records, {(r["video_id"], r["timestamp"]) for r in samples})
     context["samples"] = [{**r, "all_boxes": boxes[(r["video_id"], r["timestamp"])]} for r in samples]
+    for sample in context["samples"]:
+        sample["target_frame_image"] = draw_sample(build_dir, sample)
     write_text(build_dir / "report" / "index.html", render_report("finebench", context))

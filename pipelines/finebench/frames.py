@@ -1,0 +1,100 @@
+"""Frames for finebench records when videos are given (``--videos DIR``).
+
+Every distinct (video, time) needed by any record's ``frame_times`` is extracted exactly once, to
+``media/frames/<video_id>/t<seconds, 3 decimals, zero-padded>.jpg`` (deterministic names), and
+each record's ``frame_keys`` lists those paths (relative to the build folder) in frame-time order.
+Work unit = one video; a video that is missing or unreadable is rejected in the ``frames`` stage
+(its questions stay, with empty ``frame_keys``). Report sample cards get a copy of the target frame
+with every annotated person boxed and the target in red, labelled with its referring phrase.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipelines.core.accounting import Ledger, Reject
+from pipelines.core.errors import InputError
+from pipelines.core.executors import Executor
+from pipelines.core.video import draw_box, draw_boxes, extract_frames
+
+SUFFIXES = (".mp4", ".mkv", ".webm", ".mov", ".avi")
+RED = (40, 40, 230)  # BGR
+
+
+def frame_name(time: float) -> str:
+    return f"t{time:010.3f}.jpg"
+
+
+def frame_key(video_id: str, time: float) -> str:
+    return f"media/frames/{video_id}/{frame_name(time)}"
+
+
+@dataclass(frozen=True)
+class FrameJob:
+    video_id: str
+    source: Path | None
+    times: tuple[float, ...]
+    out_dir: Path
+
+
+def extract_job(_context: None, job: FrameJob) -> tuple[str, str, str]:
+    """(video_id, reason, detail); reason is empty when every frame was written."""
+    if job.source is None:
+        return job.video_id, "video_missing", f"no {job.video_id}{{{','.join(SUFFIXES)}}}"
+    try:
+        extract_frames(job.source, list(job.times), job.out_dir,
+                       name_fn=lambda _i, t: frame_name(t), fmt="jpg")
+    except InputError as exc:
+        return job.video_id, "video_unreadable", exc.one_line()
+    return job.video_id, "", ""
+
+
+def find_video(folder: Path, video_id: str) -> Path | None:
+    return next((folder / f"{video_id}{s}" for s in SUFFIXES if (folder / f"{video_id}{s}").is_file()),
+                None)
+
+
+def attach_frames(build_dir: Path, records: list[dict[str, Any]], videos: Path, ledger: Ledger,
+                  executor: Executor) -> None:
+    """Extract all needed frames once and fill ``frame_keys`` (in place)."""
+    if not videos.is_dir():
+        raise InputError(videos, "videos folder not found")
+    needed: dict[str, set[float]] = defaultdict(set)
+    for record in records:
+        needed[record["video_id"]].update(record["frame_times"])
+    jobs = [FrameJob(v, find_video(videos, v), tuple(sorted(t for t in needed[v] if t >= 0)),
+                     build_dir / "media" / "frames" / v) for v in sorted(needed)]
+    ledger.add_inputs("frames", len(jobs))
+    done: set[str] = set()
+    for video_id, reason, detail in executor.map(extract_job, None, jobs, desc="finebench: frames"):
+        if reason:
+            ledger.reject(Reject("frames", video_id, reason, detail))
+        else:
+            ledger.accept("frames")
+            done.add(video_id)
+    for record in records:
+        if record["video_id"] in done:
+            record["frame_keys"] = [frame_key(record["video_id"], t) for t in record["frame_times"]]
+
+
+def draw_sample(build_dir: Path, sample: dict[str, Any]) -> str | None:
+    """Target frame of a sample with all persons boxed (target red); path relative to report/."""
+    if not sample["frame_keys"]:
+        return None
+    target = build_dir / frame_key(sample["video_id"], float(sample["timestamp"]))
+    if not target.exists():
+        return None
+    out = build_dir / "report" / "frames" / f"{sample['id']}.jpg"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    others = [(tuple(b), None) for b in sample["all_boxes"] if list(b) != list(sample["bbox"])]
+    base = target
+    if others:
+        base = out.with_name(f".{out.stem}.others.jpg")
+        draw_boxes(target, others, base)
+    draw_box(base, tuple(sample["bbox"]), out, label=sample["referring_phrase"], color=RED)
+    if base != target:
+        base.unlink()
+    return f"frames/{out.name}"
