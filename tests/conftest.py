@@ -36,3 +36,17 @@ def real_build(tmp_path_factory: pytest.TempPathFactory, ava_files: dict[str, Pa
     out = tmp_path_factory.mktemp("real_build")
     inputs = FinebenchInputs(ava_files["csv"], ava_files["labels"], ava_files["excluded"])
     return build_finebench(inputs, FinebenchParams(), out, "1.0.0", LocalExecutor(1, progress=False))
+
+
+def load_local(build_dir: Path, config: str, split: str):
+    """``datasets.load_dataset`` on a build folder with a fresh cache.
+
+    datasets 5.x keys its cache for a local folder without looking at the files' content (two
+    different builds in folders both named ``0.1.0`` share one cache entry), so a reused cache can
+    return another build's rows. Each call here gets its own cache folder.
+    """
+    import tempfile
+
+    from datasets import load_dataset
+
+    return load_dataset(str(build_dir), config, split=split, cache_dir=tempfile.mkdtemp(prefix="hfds-"))

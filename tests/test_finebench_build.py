@@ -15,6 +15,7 @@ from pipelines.core.executors import LocalExecutor
 from pipelines.finebench import build as build_module
 from pipelines.finebench.build import FinebenchInputs, build_finebench
 from pipelines.finebench.config import FinebenchParams
+from tests.conftest import load_local
 
 
 def digests(build_dir: Path) -> dict[str, str]:
@@ -68,16 +69,16 @@ def test_killed_run_resumes_from_finished_videos(tmp_path, ava_files, monkeypatc
 
 
 def test_load_dataset_configs_have_typed_features_and_row_counts(real_build):
-    from datasets import List, Value, load_dataset
+    from datasets import List, Value
 
     for config, expected in real_build.manifest["configs"].items():
-        ds = load_dataset(str(real_build.build_dir), config, split="test")
+        ds = load_local(real_build.build_dir, config, "test")
         assert ds.num_rows == expected > 0
         assert ds.features["bbox"] == List(Value("float32"), length=4)
         assert ds.features["timestamp"] == Value("int32")
         assert ds.features["options"] == List(Value("string"), length=4)
         assert ds.features["is_compound"] == Value("bool")
-    subset = load_dataset(str(real_build.build_dir), "subset", split="test")
+    subset = load_local(real_build.build_dir, "subset", "test")
     assert set(subset["video_id"]) == set(real_build.stats["subset_videos"])
     assert all(subset["in_subset"])
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from datasets import load_dataset
 
 from pipelines.cli import main
 from pipelines.core.video import NOISE_LEVEL, check_indistinguishable, frame_difference, frames_at, probe
 from pipelines.timewarp.units import CONFIGS
+from tests.conftest import load_local
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +30,11 @@ def test_every_config_built_and_loadable(demo_build):
         rows = manifest["configs"][config]
         assert rows > 0, config
         split = "test" if config.startswith(("timewar", "ordering")) else "train"
-        assert load_dataset(str(demo_build), config, split=split).num_rows == rows
+        assert load_local(demo_build, config, split).num_rows == rows
 
 
 def test_variants_share_container_and_frames(demo_build):
-    shuffled_rows = load_dataset(str(demo_build), "timewar_shuffled", split="test")
+    shuffled_rows = load_local(demo_build, "timewar_shuffled", "test")
     orders = {r["video_id"]: r["scene_order"] for r in shuffled_rows}
     for video_dir in sorted((demo_build / "media").iterdir()):
         variants = [video_dir / f"{v}.mp4" for v in ("normal", "shuffled", "reversed")]

@@ -15,7 +15,7 @@ import zlib
 import pytest
 
 from pipelines.cli import main
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, load_local
 from tests.llm_server import Fault, LoopbackLLMServer, user_text
 
 FINEVIDEO = SHARED_DATA / "finevideo"
@@ -31,8 +31,17 @@ def next_after(events: list[str], anchor: str) -> str:
     return events[position + 1] if position + 1 < len(events) else "Nothing, it is the last event."
 
 
+def image_urls(body: dict) -> list[str]:
+    content = body["messages"][-1]["content"]
+    return [] if isinstance(content, str) else [p["image_url"]["url"] for p in content
+                                                if p.get("type") == "image_url"]
+
+
 def reply(body: dict) -> str:
     text = user_text(body)
+    if "order they happen:" not in text:  # a vision request: describe the frames
+        urls = image_urls(body)  # answer depends on the pixels, like a model's would
+        return f"Seen {len(urls)} frames ({zlib.crc32(''.join(urls).encode())}) for: {text}"
     events = events_of(text)
     if "Write " in text:
         count = int(re.search(r"Write (\d+) different questions", text).group(1))
@@ -102,3 +111,32 @@ def test_llm_backend_end_to_end(llm_env):
         assert resent == [], "answered requests must come from the cache"
     again = json.loads((llm_env / "again/timewarp/0.1.0/manifest.json").read_text())
     assert again["configs"] == manifest["configs"]
+
+
+def test_vision_implicit_preferences_on_rendered_demo(llm_env, tmp_path):
+    out, cache = llm_env / "out", llm_env / "cache"
+    with LoopbackLLMServer(reply=reply, key_fn=key_of) as server:
+        assert main(["timewarp", "build", "--out", str(out), "--no-progress", "--llm", "openai",
+                     "--base-url", server.base_url, "--model", "vision-model",
+                     "--llm-cache-dir", str(cache)]) == 0
+        vision = [s for s in server.seen if image_urls(s.body)]
+    build = out / "timewarp" / "0.1.0"
+    rows = [json.loads(line) for line in (build / "exports/lmms_eval/timewar_normal.jsonl").read_text()
+            .splitlines()]
+    assert rows
+
+    implicit = load_local(build, "implicit", "train")
+    assert implicit.num_rows == 4 and set(implicit["backend"]) == {"llm:vision-model"}
+    assert len(vision) == 8  # two descriptions per rendered video
+    assert all(url.startswith("data:image/jpeg;base64,") for s in vision for url in image_urls(s.body))
+    assert all(len(image_urls(s.body)) == 8 for s in vision)
+    for row in implicit:
+        assert row["chosen"].startswith("Seen 8 frames") and row["chosen"] != row["rejected"]
+        if row["dispreferred_kind"] == "corrupted_frames":
+            corrupted = sorted((build / "media" / row["video_id"] / f"corrupted_{row['theme']}").glob("*"))
+            assert len(corrupted) == 8
+    # source frames are untouched: identical to an offline build's frames
+    assert main(["timewarp", "build", "--out", str(tmp_path / "offline"), "--no-progress"]) == 0
+    offline = tmp_path / "offline" / "timewarp" / "0.1.0" / "media"
+    for frame in sorted((build / "media").glob("*/normal_frames/*.jpeg")):
+        assert frame.read_bytes() == (offline / frame.relative_to(build / "media")).read_bytes()

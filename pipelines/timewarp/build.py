@@ -22,7 +22,7 @@ from pipelines.timewarp.finevideo import read_metadata
 from pipelines.timewarp.schema import FEATURES, SPLITS
 from pipelines.timewarp.units import CONFIGS, VideoOutput, process_video
 
-STAGES = ("videos", "qa_pairs", "timewar", "ordering_probe")
+STAGES = ("videos", "qa_pairs", "timewar", "ordering_probe", "implicit")
 
 
 @dataclass
@@ -87,33 +87,35 @@ def _build(source: Path, params: TimewarpParams, out_root: Path, version: str, e
     keys = [f"{m.source}/{m.video_id}" for m in metas]
     outputs = map_cached(executor, process_video, params, metas, keys, cache, "timewarp: videos")
     clock.lap("generate")
-    llm_report: dict[str, Any] = {"backend": params.llm}
-    if params.llm != "offline":
-        assert llm is not None
-        from pipelines.timewarp.llm_qa import run_llm_qa
-
-        config = llm.model_copy(update={"failed_path": build_dir / "llm_failed.jsonl"})
-        with LLMClient(config) as client:
-            run_llm_qa(outputs, params, client)
-        llm_report = {"backend": params.llm, "config": config.for_manifest(),
-                      "stats": client.stats.to_dict()}
-        clock.lap("llm")
-
     ledger = Ledger()
     for stage in STAGES:
         ledger.stage(stage)
-    for output in outputs:
-        for stage, n in output.stage_inputs.items():
-            ledger.add_inputs(stage, n)
-            ledger.accept(stage, output.stage_accepted[stage])
-        for stage, unit, reason, detail in output.rejects:
-            ledger.reject(Reject(stage, unit, reason, detail))
     failed: set[str] = set()
     if videos is not None:
         from pipelines.timewarp.render import render_all
 
         failed = render_all(build_dir, outputs, videos, params, ledger, executor)
         clock.lap("render")
+    llm_report: dict[str, Any] = {"backend": params.llm}
+    if params.llm != "offline":
+        assert llm is not None
+        from pipelines.timewarp.implicit_llm import run_llm_implicit
+        from pipelines.timewarp.llm_qa import run_llm_qa
+
+        config = llm.model_copy(update={"failed_path": build_dir / "llm_failed.jsonl"})
+        with LLMClient(config) as client:
+            run_llm_qa(outputs, params, client)
+            if videos is not None:
+                run_llm_implicit(outputs, build_dir, params, client, failed)
+        llm_report = {"backend": params.llm, "config": config.for_manifest(),
+                      "stats": client.stats.to_dict()}
+        clock.lap("llm")
+    for output in outputs:
+        for stage, n in output.stage_inputs.items():
+            ledger.add_inputs(stage, n)
+            ledger.accept(stage, output.stage_accepted[stage])
+        for stage, unit, reason, detail in output.rejects:
+            ledger.reject(Reject(stage, unit, reason, detail))
     records: dict[str, list[dict[str, Any]]] = {c: [] for c in CONFIGS}
     for output in outputs:
         if output.video_id not in failed:

@@ -163,6 +163,7 @@ def _implicit(params: TimewarpParams, out: VideoOutput) -> None:
     rng = UnitRng(params.seed, f"{out.video_id}/implicit")
     plan = plan_implicit(rng)
     preferred, dispreferred = offline_texts(out.trimmed, plan, rng)
+    out.count("implicit", 1, 1)
     out.records["implicit"].append({
         "id": f"{out.video_id}-implicit", "video_id": out.video_id, "video": media(out.video_id, "normal"),
         "prompt": plan.prompt, "chosen": preferred, "rejected": dispreferred, "dispreferred_kind": plan.kind,
