@@ -7,21 +7,13 @@ from typing import Any
 
 from pipelines.core.accounting import Ledger
 from pipelines.core.atomic import write_text
-from pipelines.core.cards import render_card, render_report
+from pipelines.core.cards import render_card, render_report, size_category
 from pipelines.core.manifest import code_version
 from pipelines.finebench.config import FinebenchParams
 from pipelines.finebench.frames import draw_sample
 from pipelines.finebench.vocabulary import Vocabulary
 
 SAMPLE_CARDS = 12
-
-
-def size_category(n: int) -> str:
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                        (1_000_000, "100K<n<1M")):
-        if n < limit:
-            return name
-    return "1M<n<10M"
 
 
 def pick_samples(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pipelines.core.accounting import Ledger
 from pipelines.core.atomic import write_text
-from pipelines.core.cards import render_card, render_report
+from pipelines.core.cards import render_card, render_report, size_category
 from pipelines.core.manifest import code_version
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.exports import CHOSEN_SCORE, REJECTED_SCORE, Frames, write_exports
@@ -25,14 +25,6 @@ from pipelines.timewarp.units import CONFIGS
 Row = dict[str, Any]
 SAMPLES = 4
 THUMBNAILS = 6
-
-
-def size_category(n: int) -> str:
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                        (1_000_000, "100K<n<1M")):
-        if n < limit:
-            return name
-    return "1M<n<10M"
 
 
 def spread(rows: Sequence[Row], count: int = SAMPLES) -> list[Row]:

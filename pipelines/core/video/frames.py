@@ -86,8 +86,8 @@ def iter_frames(video: str | Path | VideoInfo, frames: Sequence[int], *, width: 
                     timeout=timeout or default_timeout(secs)) as proc:
             assert proc.stdout is not None
             for idx in run:
-                buf = proc.stdout.read(size)
-                if len(buf) != size:
+                buf = bytearray(size)  # writable arrays: callers may draw on them
+                if proc.stdout.readinto(buf) != size:
                     missing = idx  # ffmpeg's own error, if any, is raised on leaving the block
                     break
                 yield idx, np.frombuffer(buf, np.uint8).reshape(h, w, 3)

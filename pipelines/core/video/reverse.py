@@ -53,6 +53,8 @@ def reverse(src: str | Path, out: str | Path, *, start: float = 0.0, end: float 
     out = Path(out).absolute()
     if out == info.path:
         raise InputError(out, "output would overwrite the input video")
+    if not out.parent.is_dir():
+        raise InputError(out, "output folder does not exist")
     tgt = resolve(profile, info)
     first, n = frame_range(info, start, info.video_duration if end is None else end)
     n_out = max(1, round(n * tgt.fps / info.fps))
