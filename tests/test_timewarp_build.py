@@ -72,3 +72,31 @@ def test_rebuild_is_byte_identical(demo_build, tmp_path):
     first, second = (json.loads((d / "manifest.json").read_text()) for d in (demo_build, again))
     assert without_paths(first) == without_paths(second)
     assert len(first["files"]) > 300  # clips and frame folders are covered by the checksums
+
+
+def test_parquet_shards_with_embedded_videos_render(demo_build, tmp_path):
+    """FineVideo's own layout: parquet rows with a ``json`` column and the ``mp4`` bytes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    inputs = demo_build.parent.parent / "demo_inputs" / "timewarp"
+    rows = []
+    for meta in sorted((inputs / "metadata").glob("*.json")):
+        video = inputs / "videos" / f"{meta.stem}.mp4"
+        rows.append({"json": meta.read_text(), "mp4": video.read_bytes() if video.exists() else None})
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    pq.write_table(pa.Table.from_pylist(rows[:3]), shards / "train-00000.parquet")
+    pq.write_table(pa.Table.from_pylist(rows[3:]), shards / "train-00001.parquet")
+    assert main(["timewarp", "build", "--finevideo", str(shards), "--out", str(tmp_path / "out"),
+                 "--no-progress"]) == 0
+    build = tmp_path / "out" / "timewarp" / "0.1.0"
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert manifest["counts"]["videos"]["inputs"] == 6
+    assert manifest["counts"]["render"]["accepted"] == 4 and manifest["media_rendered"]
+    for video_dir in (build / "media").iterdir():  # same clips as the folder-of-JSON demo build
+        for variant in ("normal", "shuffled", "reversed"):
+            clip = f"{variant}.mp4"
+            reference = demo_build / "media" / video_dir.name / clip
+            assert (video_dir / clip).read_bytes() == reference.read_bytes()
+    assert not (build / ".work").exists(), "spilled source videos are removed after the build"

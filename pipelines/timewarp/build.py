@@ -4,12 +4,14 @@ given) -> shards, exports, card, report, manifest. All I/O lives here and in ``r
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipelines.core.accounting import Ledger, Reject
+from pipelines.core.atomic import write_bytes
 from pipelines.core.errors import ConfigError
 from pipelines.core.executors import Executor, gc_paused
 from pipelines.core.llm import LLMClient, LLMConfig
@@ -18,7 +20,7 @@ from pipelines.core.shards import write_shards
 from pipelines.core.summary import Stopwatch
 from pipelines.core.workcache import WorkCache, fingerprint, map_cached
 from pipelines.timewarp.config import TimewarpParams
-from pipelines.timewarp.finevideo import read_metadata
+from pipelines.timewarp.finevideo import VideoMeta, read_metadata
 from pipelines.timewarp.schema import FEATURES, SPLITS
 from pipelines.timewarp.units import CONFIGS, VideoOutput, process_video
 
@@ -63,6 +65,23 @@ def build_stats(outputs: list[VideoOutput], records: dict[str, list[dict[str, An
     }
 
 
+def _read(source: Path, spill_root: Path | None) -> tuple[list, Path | None]:
+    """Metadata units; with ``spill_root``, videos embedded in parquet rows (``mp4`` column) are
+    written to ``<spill_root>/.work/videos/<video_id>.mp4`` as they stream by (memory stays bounded)
+    and that folder is returned for rendering."""
+    if spill_root is None:
+        return list(read_metadata(source)), None
+    folder = spill_root / ".work" / "videos"
+    metas, spilled = [], False
+    for meta in read_metadata(source, with_video=True):
+        if isinstance(meta, VideoMeta) and meta.video_bytes:
+            write_bytes(folder / f"{meta.video_id}.mp4", meta.video_bytes)
+            meta = dataclasses.replace(meta, video_bytes=None)
+            spilled = True
+        metas.append(meta)
+    return metas, folder if spilled else None
+
+
 def build_timewarp(source: Path, params: TimewarpParams, out_root: Path, version: str,
                    executor: Executor, videos: Path | None = None,
                    llm: LLMConfig | None = None) -> TimewarpResult:
@@ -80,7 +99,9 @@ def _build(source: Path, params: TimewarpParams, out_root: Path, version: str, e
     build_dir = out_root / "timewarp" / version
     build_dir.mkdir(parents=True, exist_ok=True)
     clock = Stopwatch()
-    metas = list(read_metadata(source))
+    metas, embedded = _read(source, build_dir if videos is None else None)
+    if embedded is not None:
+        videos = embedded
     sums = input_checksums(source)
     clock.lap("read")
     cache = WorkCache(build_dir, fingerprint(params.model_dump(), sums, code_version()))
