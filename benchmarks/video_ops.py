@@ -104,7 +104,9 @@ def moviepy_baseline(clip: Path, out: Path) -> None:
     video = VideoFileClip(str(clip))
     try:
         final = concatenate_videoclips([video.subclipped(*SCENES[k]) for k in ORDER])
-        final.write_videofile(str(out), codec="libx264", audio_codec="aac", logger=None)
+        # moviepy writes its temporary audio track into the current folder unless told otherwise
+        final.write_videofile(str(out), codec="libx264", audio_codec="aac", logger=None,
+                              temp_audiofile=str(out.with_name(out.stem + "_temp_audio.m4a")))
     finally:
         video.close()
 
