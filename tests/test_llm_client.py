@@ -205,6 +205,10 @@ def test_identical_requests_in_a_batch_are_sent_once(server, tmp_path):
     results = client.run_batch(same)
     assert [r.key for r in results] == ["u0", "u1", "u2"] and {r.text for r in results} == {"echo: q0"}
     assert len(server.seen) == 1 and client.stats.deduplicated == 2 and client.stats.answered == 3
+    later = [ChatRequest(f"w{i}", [{"role": "user", "content": q}]) for i, q in enumerate(["q5", "q6", "q5"])]
+    client = make_client(server, tmp_path, max_concurrency=1, cache=False)  # w2 comes after w0 ended
+    assert [r.text for r in client.run_batch(later)] == ["echo: q5", "echo: q6", "echo: q5"]
+    assert len(server.seen) == 3 and client.stats.deduplicated == 1
 
 
 def test_sampling_parameters_and_schema_are_part_of_the_cache_key(server, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -17,7 +17,7 @@ from pipelines.core.errors import ConfigError, FineForgeError
 from pipelines.core.llm.cache import ResponseCache
 from pipelines.core.llm.config import LLMConfig
 from pipelines.core.llm.engine import Engine, Job
-from pipelines.core.llm.request import ChatRequest, ChatResult, Usage, build_body, cache_key
+from pipelines.core.llm.request import ChatRequest, ChatResult, Usage, build_body, cache_key, check_params
 from pipelines.core.llm.stats import FailureLog, LLMStats
 from pipelines.core.llm.structured import InvalidOutput, parse_output
 
@@ -85,10 +85,12 @@ class LLMClient:
 
     async def arun_batch(self, requests: Sequence[ChatRequest], *,
                          desc: str | None = None) -> list[ChatResult]:
-        keys = [r.key for r in requests]
-        if len(set(keys)) != len(keys):
-            dup = next(k for i, k in enumerate(keys) if k in keys[:i])
-            raise FineForgeError(f"LLM batch: request key {dup!r} appears twice")
+        seen: set[str] = set()
+        for request in requests:  # cheap checks first: a bad batch fails before anything is sent
+            if request.key in seen:
+                raise FineForgeError(f"LLM batch: request key {request.key!r} appears twice")
+            seen.add(request.key)
+            check_params(request)
         results: list[ChatResult | None] = [None] * len(requests)
         self._failed_now: dict[int, tuple[ChatResult, list[str], str | None]] = {}
         bar = tqdm(total=len(requests), desc=desc, disable=desc is None, unit="req")
@@ -112,32 +114,43 @@ class LLMClient:
 
     async def _run_online(self, requests: Sequence[ChatRequest], results: list[ChatResult | None],
                           bar: tqdm) -> None:
+        """Stream the batch: cache hits are answered while the first misses are already in flight."""
         assert self._engine is not None
-        leaders: dict[str, Job] = {}
-        followers: dict[str, list[int]] = {}
-        for i, request in enumerate(requests):
-            body = build_body(self.config, request)
-            ck = cache_key(body, request.response_model, request.key)
-            if ck in leaders:
-                followers[ck].append(i)
-            elif hit := self._from_cache(request, ck):
-                results[i] = self._finish(i, hit, [], ck)
-                bar.update()
-            else:
-                leaders[ck], followers[ck] = Job(i, request, body, ck), []
+        leader_of: dict[str, str] = {}  # cache key -> unit key of the request actually sent
+        waiting: dict[str, list[int]] = {}  # cache key -> indices of identical requests
+        answered: dict[str, ChatResult] = {}
+
+        def follow(j: int, ck: str, result: ChatResult) -> None:
+            self.stats.deduplicated += 1
+            copy = replace(result, key=requests[j].key, attempts=0, usage=Usage())
+            if not copy.ok:
+                copy = replace(copy, error=f"same request as {leader_of[ck]}: {copy.error}")
+            results[j] = self._finish(j, copy, [], ck)
+            bar.update()
+
+        def jobs() -> Iterator[Job]:
+            for i, request in enumerate(requests):
+                body = build_body(self.config, request)
+                ck = cache_key(body, request.response_model, request.key)
+                if ck in answered:
+                    follow(i, ck, answered[ck])
+                elif ck in leader_of:
+                    waiting[ck].append(i)
+                elif hit := self._from_cache(request, ck):
+                    results[i] = self._finish(i, hit, [], ck)
+                    bar.update()
+                else:
+                    leader_of[ck], waiting[ck] = request.key, []
+                    yield Job(i, request, body, ck)
 
         def done(job: Job, result: ChatResult, causes: list[str]) -> None:
             results[job.index] = self._finish(job.index, result, causes, job.cache_key)
-            for j in followers[job.cache_key]:
-                self.stats.deduplicated += 1
-                copy = replace(result, key=requests[j].key, attempts=0, usage=Usage())
-                if not copy.ok:
-                    copy = replace(copy, error=f"same request as {job.request.key}: {copy.error}")
-                results[j] = self._finish(j, copy, [], job.cache_key)
-            bar.update(1 + len(followers[job.cache_key]))
+            bar.update()
+            answered[job.cache_key] = result
+            for j in waiting.pop(job.cache_key):
+                follow(j, job.cache_key, result)
 
-        if leaders:
-            await self._engine.run(list(leaders.values()), done)
+        await self._engine.run(jobs(), done)
 
     def _from_cache(self, request: ChatRequest, ck: str) -> ChatResult | None:
         hit = self.cache.get(ck) if self.cache is not None else None

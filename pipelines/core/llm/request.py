@@ -77,10 +77,15 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def build_body(config: LLMConfig, request: ChatRequest) -> dict[str, Any]:
-    """The JSON body of the first attempt: model, messages (+ schema instruction), parameters."""
+def check_params(request: ChatRequest) -> None:
+    """``params`` may not override what the client itself controls."""
     if clash := _RESERVED & set(request.params):
         raise FineForgeError(f"LLM request {request.key}: params may not set {sorted(clash)}")
+
+
+def build_body(config: LLMConfig, request: ChatRequest) -> dict[str, Any]:
+    """The JSON body of the first attempt: model, messages (+ schema instruction), parameters."""
+    check_params(request)
     params = {"temperature": config.temperature, "max_tokens": config.max_tokens, "seed": config.seed}
     params |= dict(request.params)
     body: dict[str, Any] = {"model": config.model, **{k: v for k, v in params.items() if v is not None}}
