@@ -136,7 +136,8 @@ def test_answer_letters_balanced(real_build):
 
 def test_blind_baselines_reported_and_longest_option_not_a_shortcut(real_build):
     baselines = real_build.stats["blind_baselines"]
-    assert set(baselines) == {"longest_option", "template_answer_frequency", "option_prior"}
+    assert set(baselines) == {"longest_option", "shortest_option", "template_answer_frequency",
+                              "option_prior"}
     assert baselines["longest_option"] <= 0.30
     card = (real_build.build_dir / "README.md").read_text()
     assert "option_prior" in card and "chance" in card

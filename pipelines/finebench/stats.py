@@ -30,7 +30,8 @@ def blind_baselines(records: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Accuracy (0..1) of three text-only heuristics."""
     if not records:
         return {}
-    answered = {"longest_option": 0, "template_answer_frequency": 0, "option_prior": 0}
+    answered = {"longest_option": 0, "shortest_option": 0, "template_answer_frequency": 0,
+                "option_prior": 0}
     by_template: Counter[tuple[str, str]] = Counter()
     correct: Counter[str] = Counter()
     present: Counter[str] = Counter()
@@ -41,6 +42,7 @@ def blind_baselines(records: Sequence[dict[str, Any]]) -> dict[str, float]:
     for r in records:
         options, truth = r["options"], LETTERS.index(r["answer"])
         answered["longest_option"] += _argmax([len(o) for o in options]) == truth
+        answered["shortest_option"] += _argmax([-len(o) for o in options]) == truth
         freq = [by_template[(r["template_id"], o)] - (o == r["answer_text"]) for o in options]
         answered["template_answer_frequency"] += _argmax(freq) == truth
         prior = []
