@@ -88,3 +88,17 @@ def test_ledger_reconciles():
     assert not ledger.reconciles()
     ledger.reject(Reject("rows", "f:3", "bad_box"))
     assert ledger.reconciles() and ledger.to_json()["rows"]["rejected"] == {"bad_box": 1}
+
+
+def test_probe_scoring_rules():
+    from pipelines.timewarp.probe import score_probe
+
+    # video v1: near/before 3 of 4 right (pass), near/after 1 of 4 (fail) -> category 4 of 8 (fail)
+    # video v2: near/before 4 of 4, near/after 2 of 4 -> category 6 of 8 (pass)
+    answers = ([("v1", "near", "before", ok) for ok in (True, True, True, False)]
+               + [("v1", "near", "after", ok) for ok in (True, False, False, False)]
+               + [("v2", "near", "before", True)] * 4
+               + [("v2", "near", "after", ok) for ok in (True, True, False, False)])
+    scores = score_probe(answers)
+    assert scores["subcategory_pass_rate"] == {"near": 2 / 4}
+    assert scores["category_pass_rate"] == {"near": 1 / 2}

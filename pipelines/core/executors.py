@@ -76,9 +76,10 @@ class LocalExecutor:
             bar.close()
 
 
-def make_executor(kind: str, workers: int) -> Executor:
+def make_executor(kind: str, workers: int, progress: bool | None = None) -> Executor:
+    """The executor named on the command line (``--executor``)."""
     if kind == "local":
-        return LocalExecutor(workers)
+        return LocalExecutor(workers, progress)
     raise ValueError(f"unknown executor {kind!r} (available: local)")
 
 

@@ -72,16 +72,3 @@ class UnitRng:
             j = i + self.below(len(pool) - i)
             pool[i], pool[j] = pool[j], pool[i]
         return pool[:k]
-
-    def weighted_index(self, weights: Sequence[float]) -> int:
-        """Index drawn with probability proportional to ``weights`` (all >= 0, sum > 0)."""
-        total = 0.0
-        for w in weights:
-            total += w
-        target = self.random() * total
-        acc = 0.0
-        for i, w in enumerate(weights):
-            acc += w
-            if target < acc:
-                return i
-        return len(weights) - 1

@@ -51,7 +51,7 @@ def write_demo(folder: Path) -> Path:
 
 
 def build_handler(args: argparse.Namespace) -> int:
-    from pipelines.core.executors import LocalExecutor
+    from pipelines.core.executors import make_executor
     from pipelines.core.summary import format_summary
     from pipelines.finebench.build import FinebenchInputs, build_finebench
     from pipelines.finebench.config import FinebenchParams, FrameWindow
@@ -71,7 +71,7 @@ def build_handler(args: argparse.Namespace) -> int:
         if args.labels is None:
             raise FineForgeError("--ava-csv needs --labels (ava_action_list_v2.2.pbtxt)")
         inputs = FinebenchInputs(args.ava_csv, args.labels, args.excluded, args.videos)
-    executor = LocalExecutor(args.workers, progress=False if args.no_progress else None)
+    executor = make_executor(args.executor, args.workers, False if args.no_progress else None)
     result = build_finebench(inputs, params, args.out, args.version, executor)
     stats = result.stats
     print(format_summary(f"finebench v{args.version}", result.ledger, {

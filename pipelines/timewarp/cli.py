@@ -38,7 +38,7 @@ def register(recipes: argparse._SubParsersAction) -> None:
 
 
 def build_handler(args: argparse.Namespace) -> int:
-    from pipelines.core.executors import LocalExecutor
+    from pipelines.core.executors import make_executor
     from pipelines.core.llm import config_from_args
     from pipelines.core.summary import format_summary
     from pipelines.timewarp.build import build_timewarp
@@ -54,7 +54,7 @@ def build_handler(args: argparse.Namespace) -> int:
 
         source, videos = write_demo_inputs(args.out / "demo_inputs" / "timewarp")
         print(f"no --finevideo given: building the demo input in {source.parent}", file=sys.stderr)
-    executor = LocalExecutor(args.workers, progress=False if args.no_progress else None)
+    executor = make_executor(args.executor, args.workers, False if args.no_progress else None)
     llm = config_from_args(args) if args.llm != "offline" else None
     result = build_timewarp(source, params, args.out, args.version, executor, videos, llm)
     print(format_summary(f"timewarp v{args.version}", result.ledger, {

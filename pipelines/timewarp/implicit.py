@@ -41,7 +41,6 @@ class ImplicitPlan:
     prompt: str
     kind: str
     theme: str  # hallucination theme, or the corruption ("downscale_20px" | "color_jitter")
-    elicit_prompt: str  # the prompt that produces the dispreferred text with a real model
 
 
 def plan_implicit(rng: UnitRng) -> ImplicitPlan:
@@ -50,8 +49,8 @@ def plan_implicit(rng: UnitRng) -> ImplicitPlan:
     kind = KINDS[rng.below(2)]
     if kind == "hallucination_prompt":
         theme = rng.choice(sorted(themes))
-        return ImplicitPlan(prompt, kind, theme, themes[theme]["prompt"])
-    return ImplicitPlan(prompt, kind, ("downscale_20px", "color_jitter")[rng.below(2)], prompt)
+        return ImplicitPlan(prompt, kind, theme)
+    return ImplicitPlan(prompt, kind, ("downscale_20px", "color_jitter")[rng.below(2)])
 
 
 def offline_texts(video: TrimmedVideo, plan: ImplicitPlan, rng: UnitRng) -> tuple[str, str]:

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 from pipelines.core.rng import UnitRng
 
-QUESTION_KINDS = ("after", "before", "first", "last", "which_first")
-
 
 @dataclass(frozen=True)
 class TemporalQuestion:
