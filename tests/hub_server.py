@@ -29,71 +29,23 @@ import base64
 import hashlib
 import json
 import re
-import socket
 import threading
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
+from tests.hub_state import Call, Commit, HubError, Repo, git_blob_sha1
+from tests.netguard import block_non_loopback
+
+__all__ = ["Call", "Commit", "FakeHub", "HubError", "Repo", "block_non_loopback",
+           "git_blob_sha1"]
+
 API = re.compile(r"^/api/(models|datasets|spaces)/([^/]+/[^/]+?)(?:/(refs|preupload|commit|tag|revision|tree|"
                  r"paths-info)(?:/(.*))?)?/?$")
 RESOLVE = re.compile(r"^/(?:(datasets|spaces)/)?([^/]+/[^/]+)/resolve/([^/]+)/(.+)$")
 INITIAL = {".gitattributes": b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"}
-
-
-def git_blob_sha1(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-@dataclass
-class Commit:
-    oid: str
-    parent: str | None
-    summary: str
-    description: str
-    tree: dict[str, bytes]                     # full snapshot after the commit
-    sent: dict[str, bytes] = field(default_factory=dict)   # files carried by this commit's payload
-    deleted: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Repo:
-    repo_id: str
-    repo_type: str
-    private: bool
-    commits: dict[str, Commit] = field(default_factory=dict)
-    branches: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
-
-    def resolve(self, rev: str) -> Commit | None:
-        oid = self.branches.get(rev) or self.tags.get(rev)
-        if oid is None and len(rev) >= 7:
-            oid = next((o for o in self.commits if o.startswith(rev)), None)
-        return self.commits.get(oid) if oid else None
-
-    def user_commits(self) -> list[Commit]:
-        """Commits made through the API (the repo-creation commit excluded)."""
-        return list(self.commits.values())[1:]
-
-
-@dataclass
-class Call:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    auth: str                                  # "none" | "valid" | "invalid"
-    body: Any                                  # summary: parsed JSON, NDJSON keys/paths/sizes, or byte count
-    status: int = 0
-
-
-class HubError(Exception):
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.code = status, message, code
 
 
 class FakeHub:
@@ -372,28 +324,3 @@ def _handler_for(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
-
-
-def block_non_loopback(monkeypatch: Any = None) -> None:
-    """Make any socket connection to a non-loopback address fail (tests must never go online).
-
-    With a pytest ``monkeypatch`` the patch is undone after the test; without, it lasts for the
-    process (for subprocesses started by tests).
-    """
-    real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo
-    loopback = ("127.0.0.1", "::1", "localhost")
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host not in loopback and host not in (None, ""):
-            raise OSError(f"test tried to resolve a network name: {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    def connect(sock: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else address
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in loopback:
-            raise OSError(f"test tried to reach the network: {address!r}")
-        return real_connect(sock, address)
-
-    patch = monkeypatch.setattr if monkeypatch is not None else setattr
-    patch(socket.socket, "connect", connect)
-    patch(socket, "getaddrinfo", getaddrinfo)
