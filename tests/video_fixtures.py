@@ -105,3 +105,6 @@ def fifo(tmp_path: Path) -> Path:
     path = tmp_path / "blocked.mp4"
     os.mkfifo(path)
     return path
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
