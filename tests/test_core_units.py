@@ -102,3 +102,24 @@ def test_probe_scoring_rules():
     scores = score_probe(answers)
     assert scores["subcategory_pass_rate"] == {"near": 2 / 4}
     assert scores["category_pass_rate"] == {"near": 1 / 2}
+
+
+def test_benchmark_input_generator_follows_the_real_excerpt(tmp_path):
+    """The throughput benchmark's AVA-shaped input: deterministic, valid, shaped like the excerpt."""
+    import importlib.util
+
+    from pipelines.finebench.ava import read_annotations
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks/finebench_throughput.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.make_input(tmp_path / "a.csv", 3000, 0)
+    assert rows >= 3000
+    assert bench.make_input(tmp_path / "b.csv", 3000, 0) == rows
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    parsed, rejects, total = read_annotations(tmp_path / "a.csv", set(range(1, 81)))
+    assert total == rows and not rejects
+    counts = Counter(len({r.person_id for r in parsed if (r.video_id, r.timestamp) == k})
+                     for k in {(r.video_id, r.timestamp) for r in parsed})
+    assert counts[1] > counts[2] > counts.get(3, 0)  # like the excerpt: mostly 1-2 persons

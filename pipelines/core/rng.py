@@ -72,3 +72,13 @@ class UnitRng:
             j = i + self.below(len(pool) - i)
             pool[i], pool[j] = pool[j], pool[i]
         return pool[:k]
+
+    def weighted_index(self, weights: Sequence[float]) -> int:
+        """Index drawn with probability proportional to ``weights`` (all >= 0, sum > 0)."""
+        target = self.random() * sum(weights)
+        acc = 0.0
+        for i, w in enumerate(weights):
+            acc += w
+            if target < acc:
+                return i
+        return len(weights) - 1
