@@ -7,6 +7,7 @@ timestamps or host names, so two identical builds produce identical manifests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import subprocess
 from pathlib import Path
@@ -20,6 +21,15 @@ CHUNK = 1 << 20
 
 
 def sha256_file(path: Path) -> str:
+    """sha256 of a file. A build hashes each input twice (work-cache fingerprint, then the
+    manifest), and inputs can be gigabytes of parquet, so results are memoised per
+    (path, size, modification time): an unchanged file is read once."""
+    stat = path.stat()
+    return _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sha256(path: str, _size: int, _mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(CHUNK):
