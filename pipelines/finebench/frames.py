@@ -18,9 +18,8 @@ from typing import Any
 from pipelines.core.accounting import Ledger, Reject
 from pipelines.core.errors import InputError
 from pipelines.core.executors import Executor
-from pipelines.core.video import draw_box, draw_boxes, extract_frames
+from pipelines.core.video import draw_box, draw_boxes, extract_frames, find_video, missing_video_detail
 
-SUFFIXES = (".mp4", ".mkv", ".webm", ".mov", ".avi")
 RED = (40, 40, 230)  # BGR
 
 
@@ -43,18 +42,13 @@ class FrameJob:
 def extract_job(_context: None, job: FrameJob) -> tuple[str, str, str]:
     """(video_id, reason, detail); reason is empty when every frame was written."""
     if job.source is None:
-        return job.video_id, "video_missing", f"no {job.video_id}{{{','.join(SUFFIXES)}}}"
+        return job.video_id, "video_missing", missing_video_detail(job.video_id)
     try:
         extract_frames(job.source, list(job.times), job.out_dir,
                        name_fn=lambda _i, t: frame_name(t), fmt="jpg")
     except InputError as exc:
         return job.video_id, "video_unreadable", exc.one_line()
     return job.video_id, "", ""
-
-
-def find_video(folder: Path, video_id: str) -> Path | None:
-    return next((folder / f"{video_id}{s}" for s in SUFFIXES if (folder / f"{video_id}{s}").is_file()),
-                None)
 
 
 def attach_frames(build_dir: Path, records: list[dict[str, Any]], videos: Path, ledger: Ledger,

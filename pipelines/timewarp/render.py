@@ -19,12 +19,17 @@ from pathlib import Path
 from pipelines.core.accounting import Ledger, Reject
 from pipelines.core.errors import InputError
 from pipelines.core.executors import Executor
-from pipelines.core.video import assemble, check_indistinguishable, extract_frames
+from pipelines.core.video import (
+    assemble,
+    check_indistinguishable,
+    extract_frames,
+    find_video,
+    missing_video_detail,
+)
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.units import VideoOutput
 
 VARIANTS = ("normal", "shuffled", "reversed")
-SOURCE_SUFFIXES = (".mp4", ".mkv", ".webm", ".mov")
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ def frame_times(duration: float, fps: float) -> list[float]:
 def render_job(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
     """Render one video's variants and frame folders (runs in a worker)."""
     if job.source is None:
-        return RenderOutcome(job.video_id, "video_missing", "no <video_id>.mp4/.mkv/.webm/.mov found")
+        return RenderOutcome(job.video_id, "video_missing", missing_video_detail(job.video_id))
     job.media_dir.mkdir(parents=True, exist_ok=True)
     try:
         infos = []
@@ -70,20 +75,12 @@ def render_job(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
     return RenderOutcome(job.video_id)
 
 
-def find_source(videos: Path, video_id: str) -> Path | None:
-    for suffix in SOURCE_SUFFIXES:
-        candidate = videos / f"{video_id}{suffix}"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def render_all(build_dir: Path, outputs: list[VideoOutput], videos: Path, params: TimewarpParams,
                ledger: Ledger, executor: Executor) -> set[str]:
     """Render every kept video; record the ``render`` stage; return the ids that failed."""
     if not videos.is_dir():
         raise InputError(videos, "videos folder not found")
-    jobs = [RenderJob(o.video_id, find_source(videos, o.video_id),
+    jobs = [RenderJob(o.video_id, find_video(videos, o.video_id),
                       tuple((s.start, s.end) for s in o.trimmed.scenes), o.orders,
                       build_dir / "media" / o.video_id)
             for o in outputs if o.trimmed is not None]

@@ -20,6 +20,7 @@ overrides it); no system ffmpeg or ffprobe is used. Public API (paths are ``str 
     require_indistinguishable(videos) -> None       # InputError naming the differing file
     draw_box(frame_path, (x1, y1, x2, y2), out_path, *, label=None) -> Path   # normalised box, on a copy
     draw_boxes(frame_path, [(box, label), ...], out_path) -> Path
+    find_video(folder, video_id) -> Path | None          # <folder>/<video_id>.mp4/.mkv/.webm/...
 
 Shared contracts:
 - Times are seconds from the first frame; ``t`` is in frame ``floor(t * fps)`` and ``[a, b)`` holds
@@ -51,10 +52,30 @@ from pipelines.core.video.frames import extract_frames, frames_at, iter_frames, 
 from pipelines.core.video.probe import VideoInfo, probe
 from pipelines.core.video.profile import EncodeProfile
 from pipelines.core.video.reverse import reverse
+from pipelines.core.video.sources import VIDEO_SUFFIXES, find_video, missing_video_detail
 
 __all__ = [
-    "DUPLICATE_THRESHOLD", "NOISE_LEVEL", "EncodeProfile", "VideoInfo", "assemble", "change_speed",
-    "check_indistinguishable", "cut", "draw_box", "draw_boxes", "drop_near_duplicates",
-    "extract_frames", "ffmpeg_exe", "frame_difference", "frames_at", "iter_frames", "plan_runs",
-    "probe", "require_indistinguishable", "reverse",
+    "DUPLICATE_THRESHOLD",
+    "NOISE_LEVEL",
+    "VIDEO_SUFFIXES",
+    "EncodeProfile",
+    "VideoInfo",
+    "assemble",
+    "change_speed",
+    "check_indistinguishable",
+    "cut",
+    "draw_box",
+    "draw_boxes",
+    "drop_near_duplicates",
+    "extract_frames",
+    "ffmpeg_exe",
+    "find_video",
+    "frame_difference",
+    "frames_at",
+    "iter_frames",
+    "missing_video_detail",
+    "plan_runs",
+    "probe",
+    "require_indistinguishable",
+    "reverse",
 ]
