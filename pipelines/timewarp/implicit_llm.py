@@ -23,6 +23,7 @@ from pipelines.core.llm.vision import user_message
 from pipelines.core.rng import UnitRng
 from pipelines.core.video.frames import write_atomic
 from pipelines.timewarp.config import TimewarpParams
+from pipelines.timewarp.implicit import resources
 from pipelines.timewarp.units import VideoOutput
 
 IMPLICIT_FRAMES = 8
@@ -61,6 +62,13 @@ def corrupted_copies(frames: list[Path], kind: str, out_dir: Path, rng: UnitRng)
     return written
 
 
+def _drop(output: VideoOutput, reason: str, detail: str) -> None:
+    """Turn the video's (already counted) implicit record into a rejection."""
+    output.records["implicit"].clear()
+    output.stage_accepted["implicit"] -= 1
+    output.rejects.append(("implicit", output.video_id, reason, detail))
+
+
 def run_llm_implicit(outputs: list[VideoOutput], build_dir: Path, params: TimewarpParams,
                      client: LLMClient, skip: set[str]) -> None:
     """Replace the offline stand-in of every rendered video with model descriptions (in place)."""
@@ -77,8 +85,6 @@ def run_llm_implicit(outputs: list[VideoOutput], build_dir: Path, params: Timewa
             noisy = corrupted_copies(clean, record["theme"], media / f"corrupted_{record['theme']}", rng)
             elicit_text, elicit_frames = record["prompt"], noisy
         else:
-            from pipelines.timewarp.implicit import resources
-
             elicit_text, elicit_frames = resources()[1][record["theme"]]["prompt"], clean
         jobs.append((output, record))
         requests.append(ChatRequest(key=f"{output.video_id}/implicit-clean",
@@ -90,16 +96,10 @@ def run_llm_implicit(outputs: list[VideoOutput], build_dir: Path, params: Timewa
         preferred, dispreferred = results[2 * index], results[2 * index + 1]
         failure = next((r for r in (preferred, dispreferred) if not r.ok), None)
         if failure is not None:
-            output.records["implicit"].clear()
-            output.stage_accepted["implicit"] -= 1
-            output.rejects.append(("implicit", output.video_id, f"llm_{failure.cause}",
-                                   (failure.error or "")[:200]))
+            _drop(output, f"llm_{failure.cause}", (failure.error or "")[:200])
             continue
         chosen, rejected = (preferred.text or "").strip(), (dispreferred.text or "").strip()
         if not chosen or chosen == rejected:
-            output.records["implicit"].clear()
-            output.stage_accepted["implicit"] -= 1
-            output.rejects.append(("implicit", output.video_id, "identical_descriptions",
-                                   "preferred and dispreferred descriptions are equal or empty"))
+            _drop(output, "identical_descriptions", "both descriptions are equal, or the preferred is empty")
             continue
         record.update(chosen=chosen, rejected=rejected, backend=f"llm:{client.config.model}")
