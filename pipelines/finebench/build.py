@@ -119,8 +119,6 @@ def _build(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, ver
     write_exports(build_dir, {"mcq": records, "subset": subset})
     clock.lap("exports")
     stats = build_stats(records, subset_ids)
-    stats["full_by_category_share"] = _shares(Counter(r["category"] for r in records))
-    stats["subset_by_category_share"] = _shares(Counter(r["category"] for r in subset))
     write_card_and_report(build_dir, records, stats, ledger, params, version, input_sums, vocab)
     clock.lap("stats+card+report")
     manifest = write_manifest(build_dir, recipe="finebench", version=version, seed=params.seed,
@@ -131,8 +129,3 @@ def _build(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, ver
     cache.clear()
     clock.lap("manifest")
     return BuildResult(build_dir, records, ledger, stats, manifest, clock)
-
-
-def _shares(counts: Counter[str]) -> dict[str, float]:
-    total = sum(counts.values()) or 1
-    return {k: v / total for k, v in sorted(counts.items())}

@@ -15,6 +15,8 @@ from typing import Any
 
 from scipy.stats import chisquare
 
+from pipelines.finebench.subset import shares
+
 LETTERS = "ABCD"
 
 
@@ -85,4 +87,6 @@ def build_stats(records: Sequence[dict[str, Any]], subset_ids: Sequence[str]) ->
         "subset_videos": list(subset_ids),
         "subset_questions": len(subset),
         "subset_by_category": dict(sorted(Counter(r["category"] for r in subset).items())),
+        "full_by_category_share": dict(sorted(shares(by_category).items())),
+        "subset_by_category_share": dict(sorted(shares(Counter(r["category"] for r in subset)).items())),
     }
