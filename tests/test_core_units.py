@@ -123,3 +123,15 @@ def test_benchmark_input_generator_follows_the_real_excerpt(tmp_path):
     counts = Counter(len({r.person_id for r in parsed if (r.video_id, r.timestamp) == k})
                      for k in {(r.video_id, r.timestamp) for r in parsed})
     assert counts[1] > counts[2] > counts.get(3, 0)  # like the excerpt: mostly 1-2 persons
+
+
+def test_reject_json_line_equals_json_dumps():
+    import json
+
+    for reject in (Reject("units", 'a/"b"\\c', "bad_box", "détail \n\t\x00 \u2028 ☃ \x7f"),
+                   Reject("rows", "ann.csv:3", "duplicate_row")):
+        assert reject.json_line() == json.dumps(reject.to_json(), sort_keys=True, ensure_ascii=False) + "\n"
+    ledger = Ledger()
+    ledger.reject_all("units", [("u1", "x", ""), ("u2", "y", "d"), ("u3", "x", "")])
+    assert ledger.stage("units").rejected == Counter({"x": 2, "y": 1})
+    assert [r.unit for r in ledger.rejects] == ["u1", "u2", "u3"]

@@ -47,11 +47,11 @@ def test_killed_run_resumes_from_finished_videos(tmp_path, ava_files, monkeypatc
     calls: list[str] = []
     real = build_module.generate_video
 
-    def dies_on_second_video(ctx, keyframes):
-        calls.append(keyframes[0].video_id)
+    def dies_on_second_video(ctx, video):
+        calls.append(video.video_id)
         if len(calls) == 2:
             raise KeyboardInterrupt("killed")
-        return real(ctx, keyframes)
+        return real(ctx, video)
 
     monkeypatch.setattr(build_module, "generate_video", dies_on_second_video)
     with pytest.raises(KeyboardInterrupt):
@@ -61,7 +61,7 @@ def test_killed_run_resumes_from_finished_videos(tmp_path, ava_files, monkeypatc
     assert not [p for p in run_dir.rglob("*") if ".tmp-" in p.name]
     calls.clear()
     monkeypatch.setattr(build_module, "generate_video",
-                        lambda c, k: calls.append(k[0].video_id) or real(c, k))
+                        lambda c, video: calls.append(video.video_id) or real(c, video))
     build_finebench(inputs, FinebenchParams(), tmp_path / "run", "1.0.0", LocalExecutor(1, False))
     assert len(calls) == 2, "the finished video must come from the work cache"
     assert digests(run_dir) == digests(clean.build_dir)

@@ -8,7 +8,9 @@ stage, which the manifest records and the tests check.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _quote  # json.dumps' string quoting, non-ASCII kept
 from typing import Any
 
 
@@ -23,6 +25,12 @@ class Reject:
 
     def to_json(self) -> dict[str, Any]:
         return {"stage": self.stage, "unit": self.unit, "reason": self.reason, "detail": self.detail}
+
+    def json_line(self) -> str:
+        """``json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False) + "\n"``, built directly
+        (a large build rejects hundreds of thousands of units)."""
+        return (f'{{"detail": {_quote(self.detail)}, "reason": {_quote(self.reason)}, '
+                f'"stage": {_quote(self.stage)}, "unit": {_quote(self.unit)}}}\n')
 
 
 @dataclass
@@ -59,6 +67,12 @@ class Ledger:
     def reject(self, reject: Reject) -> None:
         self.stage(reject.stage).rejected[reject.reason] += 1
         self.rejects.append(reject)
+
+    def reject_all(self, stage: str, rejects: Iterable[tuple[str, str, str]]) -> None:
+        """Reject many units of one stage: ``(unit key, reason, detail)`` each, in order."""
+        added = [Reject(stage, unit, reason, detail) for unit, reason, detail in rejects]
+        self.stage(stage).rejected.update(r.reason for r in added)
+        self.rejects.extend(added)
 
     def reconciles(self) -> bool:
         return all(count.reconciles() for count in self.stages.values())

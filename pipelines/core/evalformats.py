@@ -4,9 +4,12 @@ Contracts:
 - :func:`candidates_literal` renders options as ``["A. ...", "B. ...", ...]``, a string that parses
   with both ``json.loads`` and ``ast.literal_eval`` to the same list (VLMEvalKit's convention).
 - :func:`tsv_text` writes tab-separated text with minimal CSV quoting (fields holding tabs, quotes
-  or newlines are quoted), which ``pandas.read_csv(sep="\\t")`` reads back losslessly.
+  or newlines are quoted), which ``pandas.read_csv(sep="\\t")`` reads back losslessly -- except a
+  lone ``\\r``, which Python 3.11's ``csv`` leaves unquoted and pandas reads as a line break.
 - :func:`jsonl_text` writes one JSON object per line, keys in the given order, UTF-8 kept.
 - :func:`export_templates` is the strict Jinja2 environment over ``templates/exports/``.
+
+Column-wise equivalents for large exports are in :mod:`pipelines.core.evalcolumns`.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 
 import pipelines
 from pipelines.core.accounting import Ledger
-from pipelines.core.atomic import write_json, write_jsonl
+from pipelines.core.atomic import write_json, write_text
 
 CHUNK = 1 << 20
 
@@ -78,7 +78,7 @@ def write_manifest(build_dir: Path, *, recipe: str, version: str, seed: int,
                    params: dict[str, Any], inputs: dict[str, Path | None], ledger: Ledger,
                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``rejects.jsonl`` and ``manifest.json``; return the manifest dict."""
-    write_jsonl(build_dir / "rejects.jsonl", [r.to_json() for r in ledger.rejects])
+    write_text(build_dir / "rejects.jsonl", "".join(r.json_line() for r in ledger.rejects))
     manifest: dict[str, Any] = {
         "recipe": recipe,
         "version": version,

@@ -29,6 +29,19 @@ def derive_seed(seed: int, key: str) -> int:
     return int.from_bytes(digest, "little")
 
 
+def derive_seeds(seed: int, keys: Sequence[str] | Sequence[bytes]) -> list[bytes]:
+    """:func:`derive_seed` of many keys (str, or their UTF-8 bytes), as 8-byte little-endian
+    digests (``numpy.frombuffer`` of their concatenation with dtype ``<u8`` gives the seeds); the
+    common prefix is hashed once."""
+    prefix = blake2b(f"{seed}\x1f".encode(), digest_size=8)
+    digests = []
+    for key in keys:
+        hasher = prefix.copy()
+        hasher.update(key.encode() if isinstance(key, str) else key)
+        digests.append(hasher.digest())
+    return digests
+
+
 class UnitRng:
     """Small deterministic generator for one unit of work (SplitMix64)."""
 

@@ -37,9 +37,10 @@ def shard_name(split: str, index: int, count: int) -> str:
     return f"{split}-{index:05d}-of-{count:05d}.parquet"
 
 
-def write_shards(root: Path, config: str, split: str, rows: list[dict[str, Any]], features: Features,
-                 rows_per_shard: int = DEFAULT_ROWS_PER_SHARD) -> ShardSet:
-    """Write ``rows`` (plain dicts whose keys are exactly the feature names) as parquet shards.
+def write_shards(root: Path, config: str, split: str, rows: list[dict[str, Any]] | pa.Table,
+                 features: Features, rows_per_shard: int = DEFAULT_ROWS_PER_SHARD) -> ShardSet:
+    """Write ``rows`` (an Arrow table, or plain dicts whose keys are exactly the feature names) as
+    parquet shards.
 
     Stale shards of the same (config, split) from an earlier run are removed after the new ones
     are in place. An empty ``rows`` still writes one empty shard so the config stays loadable.
@@ -47,18 +48,20 @@ def write_shards(root: Path, config: str, split: str, rows: list[dict[str, Any]]
     schema = features.arrow_schema
     out_dir = root / "data" / config
     out_dir.mkdir(parents=True, exist_ok=True)
-    count = max(1, -(-len(rows) // rows_per_shard))
+    if isinstance(rows, pa.Table):
+        whole = rows.select(schema.names).cast(schema)
+    else:  # column-wise conversion is several times faster than from_pylist on dicts
+        whole = pa.Table.from_pydict({name: [row[name] for row in rows] for name in schema.names},
+                                     schema=schema)
+    count = max(1, -(-whole.num_rows // rows_per_shard))
     written: list[Path] = []
     for index in range(count):
-        chunk = rows[index * rows_per_shard:(index + 1) * rows_per_shard]
-        # column-wise conversion is several times faster than from_pylist on dicts
-        table = pa.Table.from_pydict({name: [row[name] for row in chunk] for name in schema.names},
-                                     schema=schema)
+        table = whole.slice(index * rows_per_shard, rows_per_shard)
         target = out_dir / shard_name(split, index, count)
         tmp = temp_path_for(target)
         try:
             pq.write_table(table, tmp, compression="zstd", write_statistics=True,
-                           use_dictionary=True, row_group_size=min(max(len(chunk), 1), 50_000))
+                           use_dictionary=True, row_group_size=min(max(table.num_rows, 1), 50_000))
             os.replace(tmp, target)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -68,4 +71,4 @@ def write_shards(root: Path, config: str, split: str, rows: list[dict[str, Any]]
     for stale in out_dir.glob(f"{split}-*-of-*.parquet"):
         if stale.name not in keep:
             stale.unlink()
-    return ShardSet(config=config, split=split, files=written, num_rows=len(rows))
+    return ShardSet(config=config, split=split, files=written, num_rows=whole.num_rows)

@@ -48,7 +48,8 @@ class Label:
     category: str | None
 
 
-def _open_text(path: Path) -> str:
+def open_text(path: Path) -> str:
+    """The file's text (UTF-8, BOM removed); missing, unreadable or empty files raise."""
     if not path.exists():
         raise InputError(path, "file not found")
     if path.is_dir():
@@ -64,7 +65,7 @@ def _open_text(path: Path) -> str:
 
 def read_label_map(path: Path) -> dict[int, Label]:
     """Parse ``label {name label_id label_type}`` or ``item {name id}`` blocks."""
-    text = _open_text(path)
+    text = open_text(path)
     labels: dict[int, Label] = {}
     for match in re.finditer(r"(label|item)\s*\{(.*?)\}", text, re.S):
         body = match.group(2)
@@ -93,14 +94,19 @@ def read_excluded(path: Path | None) -> set[tuple[str, int]]:
     if path is None:
         return set()
     excluded: set[tuple[str, int]] = set()
-    for number, fields in enumerate(csv.reader(_open_text(path).splitlines()), start=1):
+    for number, fields in enumerate(csv.reader(open_text(path).splitlines()), start=1):
         if not fields or not "".join(fields).strip():
             continue
-        if len(fields) != 2 or not fields[1].strip().isdigit() or not _VIDEO_ID.match(fields[0].strip()):
+        if len(fields) != 2 or not _is_uint(fields[1].strip()) or not _VIDEO_ID.match(fields[0].strip()):
             raise InputError(path, f"expected 'video_id,timestamp', got {','.join(fields)[:60]!r}",
                              line=number)
         excluded.add((fields[0].strip(), int(fields[1])))
     return excluded
+
+
+def _is_uint(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also accepts characters such as "²" that int() refuses)."""
+    return text.isascii() and text.isdigit()
 
 
 def _is_header(fields: list[str]) -> bool:
@@ -115,7 +121,7 @@ def parse_row(fields: list[str], line: int, known_actions: set[int]) -> AvaRow |
     if not _VIDEO_ID.match(video_id):
         return RowReject(line, "bad_video_id", repr(fields[0][:40]))
     stamp = fields[1].strip()
-    if not stamp.isdigit():
+    if not _is_uint(stamp):
         return RowReject(line, "bad_timestamp", repr(stamp[:20]), video_id)
     timestamp = int(stamp)
     try:
@@ -129,11 +135,11 @@ def parse_row(fields: list[str], line: int, known_actions: set[int]) -> AvaRow |
         return RowReject(line, "box_degenerate", f"x1={x1} x2={x2} y1={y1} y2={y2}", video_id,
                          timestamp)
     action, person = fields[6].strip(), fields[7].strip()
-    if not action.isdigit():
+    if not _is_uint(action):
         return RowReject(line, "bad_action_id", repr(action[:20]), video_id, timestamp)
     if int(action) not in known_actions:
         return RowReject(line, "unknown_action", f"action id {action}", video_id, timestamp)
-    if not person.isdigit():
+    if not _is_uint(person):
         return RowReject(line, "bad_person_id", repr(person[:20]), video_id, timestamp)
     return AvaRow(video_id, timestamp, (x1, y1, x2, y2), int(action), int(person), line)
 
@@ -144,7 +150,7 @@ def _fast_row(line: str, number: int, known: frozenset[int]) -> AvaRow | None:
     if len(fields) != 8 or '"' in line:
         return None
     video, stamp, action, person = fields[0], fields[1], fields[6], fields[7]
-    if not (stamp.isdigit() and action.isdigit() and person.isdigit() and _VIDEO_ID.match(video)):
+    if not (_is_uint(stamp) and _is_uint(action) and _is_uint(person) and _VIDEO_ID.match(video)):
         return None
     try:
         x1, y1, x2, y2 = float(fields[2]), float(fields[3]), float(fields[4]), float(fields[5])
@@ -156,24 +162,37 @@ def _fast_row(line: str, number: int, known: frozenset[int]) -> AvaRow | None:
     return AvaRow(video, int(stamp), (x1, y1, x2, y2), action_id, int(person), number)
 
 
+def no_rows_error(path: Path) -> InputError:
+    return InputError(path, "no annotation rows (only a header)")
+
+
+def check_first_line(path: Path, line: str, number: int = 1) -> bool:
+    """True when the first non-blank line is the header; a data line must have 8 fields."""
+    fields = next(csv.reader([line]))
+    if _is_header(fields):
+        return True
+    if len(fields) != 8:
+        raise InputError(path, f"expected 8 comma-separated columns ({', '.join(CSV_COLUMNS)}),"
+                         f" found {len(fields)}", line=number)
+    return False
+
+
 def read_annotations(path: Path, known_actions: set[int]) -> tuple[list[AvaRow], list[RowReject], int]:
-    """Read the annotation CSV. Returns (valid rows, row rejections, number of data rows)."""
+    """Read the annotation CSV row by row. Returns (valid rows, row rejections, number of data rows).
+
+    :mod:`ava_columns` is the fast column-wise reader built on this one (same results)."""
     known = frozenset(known_actions)
     rows: list[AvaRow] = []
     rejects: list[RowReject] = []
     first = True
     total = 0
-    for number, line in enumerate(_open_text(path).splitlines(), start=1):
+    for number, line in enumerate(open_text(path).splitlines(), start=1):
         if not line or line.isspace():
             continue
         if first:
             first = False
-            fields = next(csv.reader([line]))
-            if _is_header(fields):
+            if check_first_line(path, line, number):
                 continue
-            if len(fields) != 8:
-                raise InputError(path, f"expected 8 comma-separated columns ({', '.join(CSV_COLUMNS)}),"
-                                 f" found {len(fields)}", line=number)
         total += 1
         row = _fast_row(line, number, known)
         if row is None:
@@ -184,5 +203,5 @@ def read_annotations(path: Path, known_actions: set[int]) -> tuple[list[AvaRow],
             row = parsed
         rows.append(row)
     if total == 0:
-        raise InputError(path, "no annotation rows (only a header)")
+        raise no_rows_error(path)
     return rows, rejects, total

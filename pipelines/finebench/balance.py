@@ -15,22 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from pipelines.finebench.keyframes import Keyframe
-from pipelines.finebench.vocabulary import CATEGORIES, Vocabulary
+from pipelines.finebench.vocabulary import CATEGORIES
 
 AnswerKey = tuple[str, tuple[int, ...]]
-
-
-def answer_counts(videos: Mapping[str, list[Keyframe]], vocab: Vocabulary) -> Counter[AnswerKey]:
-    counts: Counter[AnswerKey] = Counter()
-    for keyframes in videos.values():
-        for frame in keyframes:
-            for person in frame.persons:
-                for category in CATEGORIES:
-                    truth = tuple(a for a in person.action_ids if vocab.actions[a].category == category)
-                    if truth:
-                        counts[(category, truth)] += 1
-    return counts
 
 
 def cap_level(counts: list[int], max_share: float) -> float:

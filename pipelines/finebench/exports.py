@@ -6,40 +6,105 @@ list literal (``["A. ...", ...]``) and ``video`` a video id resolved as ``<root>
 ``finebench_dataset.py``, a VLMEvalKit dataset class written beside it.
 ``exports/lmms_eval/`` — ``finebench_<config>.yaml`` (``dataset_path: json``), ``utils.py`` with the
 doc_to_* and process_results hooks, and ``finebench_<config>.jsonl``.
+
+Contract: rows keep the order of their config table (line *i* is row *i*; TSV ``index`` is *i*).
+The bytes are exactly those of the per-record writers in :mod:`pipelines.core.evalformats`
+(``csv`` TSV with :func:`candidates_literal`; ``json.dumps(..., ensure_ascii=False)`` of the
+:data:`JSONL_KEYS` per line), with ``frame_times`` written as the float64 times
+``frames.times(float(timestamp))`` the generator computed, not the table's float32 column.
+The files are built column-wise from the ``pyarrow.Table``, :data:`CHUNK_ROWS` rows at a time
+(pyarrow kernels per column, one concatenation per line; the next chunk is built while the last
+is written). Python runs once per distinct timestamp and per distinct value needing escapes.
+Null values are refused (``ValueError``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.core.atomic import write_text
-from pipelines.core.evalformats import candidates_literal, export_templates, jsonl_text, tsv_text
+from pipelines.core.evalcolumns import (
+    candidates,
+    json_string,
+    json_string_list,
+    json_string_lists,
+    jsonl_lines,
+    map_unique,
+    tsv_lines,
+    write_lines,
+)
+from pipelines.core.evalformats import export_templates
 from pipelines.core.paths import TEMPLATES_DIR
+from pipelines.finebench.config import FrameWindow
 
 TSV_HEADER = ("index", "id", "video", "question", "candidates", "answer", "category", "timestamp",
               "frame_times", "referring_phrase")
 JSONL_KEYS = ("id", "video_id", "timestamp", "question", "options", "answer", "category",
               "frame_times", "frame_keys", "referring_phrase", "box_hint")
+CHUNK_ROWS = 32_768  # rows per text batch: bounds memory and keeps 32-bit string offsets safe
 
 
-def vlmevalkit_tsv(records: Sequence[dict[str, Any]]) -> str:
-    return tsv_text(TSV_HEADER, (
-        (index, r["id"], r["video_id"], r["question"], candidates_literal(r["options"]), r["answer"],
-         r["category"], r["timestamp"], "[" + ", ".join(map(repr, r["frame_times"])) + "]",
-         r["referring_phrase"]) for index, r in enumerate(records)))
+def _chunks(table: pa.Table) -> Iterator[tuple[int, pa.Table]]:
+    for start in range(0, table.num_rows, CHUNK_ROWS):
+        yield start, table.slice(start, CHUNK_ROWS)
 
 
-def write_exports(build_dir: Path, configs: dict[str, Sequence[dict[str, Any]]]) -> list[Path]:
+def _frame_times(table: pa.Table, frames: FrameWindow, text: Callable[[list[float]], str]) -> pa.Array:
+    """``text`` of the generator's float64 frame times, computed once per distinct timestamp."""
+    return map_unique(table["timestamp"], lambda t: text(frames.times(float(t))))
+
+
+def _repr_list(times: list[float]) -> str:
+    return "[" + ", ".join(map(repr, times)) + "]"
+
+
+def _check_nulls(config: str, table: pa.Table) -> None:
+    for name in (k for k in JSONL_KEYS if k != "frame_times"):  # every column either file reads
+        column = table[name]
+        if column.null_count or (name in ("options", "frame_keys") and pc.list_flatten(column).null_count):
+            raise ValueError(f"finebench exports: config {config!r} has nulls in {name!r}")
+
+
+def tsv_lines_of(table: pa.Table, frames: FrameWindow, start: int = 0) -> pa.Array:
+    """The VLMEvalKit TSV rows of ``table`` (``index`` counts from ``start``), header excluded."""
+    index = pa.array(np.arange(start, start + table.num_rows)).cast(pa.string())
+    return tsv_lines([index, table["id"], table["video_id"], table["question"], candidates(table["options"]),
+                      table["answer"], table["category"], table["timestamp"].cast(pa.string()),
+                      _frame_times(table, frames, _repr_list), table["referring_phrase"]])
+
+
+def jsonl_lines_of(table: pa.Table, frames: FrameWindow) -> pa.Array:
+    """The lmms-eval JSONL lines of ``table``."""
+    keys = table["frame_keys"]
+    any_keys = bool(pc.max(pc.list_value_length(keys)).as_py())
+    values = {name: json_string(table[name]) for name in
+              ("id", "video_id", "question", "answer", "category", "referring_phrase", "box_hint")}
+    values |= {"timestamp": table["timestamp"].cast(pa.string()),
+               "options": json_string_list(table["options"]),
+               "frame_times": _frame_times(table, frames, json.dumps),
+               "frame_keys": json_string_lists(keys) if any_keys else "[]"}
+    return jsonl_lines({key: values[key] for key in JSONL_KEYS})
+
+
+def write_exports(build_dir: Path, configs: dict[str, pa.Table], frames: FrameWindow) -> list[Path]:
+    """Write every evaluator export of ``configs`` (name -> table with the ``MCQ_FEATURES``
+    columns); ``frames`` is the build's ``params.frames``. Returns the files written."""
     env = export_templates()
     written: list[Path] = []
     lmms_dir = build_dir / "exports" / "lmms_eval"
-    for config, records in configs.items():
+    for config, table in configs.items():
+        _check_nulls(config, table)
         tsv = build_dir / "exports" / "vlmevalkit" / f"FineBench_{config}.tsv"
-        write_text(tsv, vlmevalkit_tsv(records))
+        write_lines(tsv, (tsv_lines_of(part, frames, start) for start, part in _chunks(table)),
+                    header="\t".join(TSV_HEADER) + "\n")
         rows = lmms_dir / f"finebench_{config}.jsonl"
-        write_text(rows, jsonl_text({k: r[k] for k in JSONL_KEYS} for r in records))
+        write_lines(rows, (jsonl_lines_of(part, frames) for _, part in _chunks(table)))
         task = lmms_dir / f"finebench_{config}.yaml"
         write_text(task, env.get_template("lmms_eval_task.yaml.j2").render(
             task=f"finebench_{config}", data_file=rows.name))

@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from pipelines.core.accounting import Ledger, Reject
 from pipelines.core.errors import InputError
 from pipelines.core.executors import Executor
 from pipelines.core.video import draw_box, draw_boxes, extract_frames, find_video, missing_video_detail
+from pipelines.finebench.config import FrameWindow
 
 RED = (40, 40, 230)  # BGR
 
@@ -51,14 +54,19 @@ def extract_job(_context: None, job: FrameJob) -> tuple[str, str, str]:
     return job.video_id, "", ""
 
 
-def attach_frames(build_dir: Path, records: list[dict[str, Any]], videos: Path, ledger: Ledger,
-                  executor: Executor) -> None:
-    """Extract all needed frames once and fill ``frame_keys`` (in place)."""
+def attach_frames(build_dir: Path, table: pa.Table, videos: Path, ledger: Ledger, executor: Executor,
+                  window: FrameWindow) -> pa.Table:
+    """Extract all needed frames once; the table with ``frame_keys`` filled.
+
+    Frame times are recomputed in float64 from each row's timestamp with ``window`` (the table
+    stores them as float32)."""
     if not videos.is_dir():
         raise InputError(videos, "videos folder not found")
+    keyframes = sorted(set(zip(table.column("video_id").to_pylist(), table.column("timestamp").to_pylist(),
+                               strict=True)))
     needed: dict[str, set[float]] = defaultdict(set)
-    for record in records:
-        needed[record["video_id"]].update(record["frame_times"])
+    for video_id, timestamp in keyframes:
+        needed[video_id].update(window.times(float(timestamp)))
     jobs = [FrameJob(v, find_video(videos, v), tuple(sorted(t for t in needed[v] if t >= 0)),
                      build_dir / "media" / "frames" / v) for v in sorted(needed)]
     ledger.add_inputs("frames", len(jobs))
@@ -69,9 +77,11 @@ def attach_frames(build_dir: Path, records: list[dict[str, Any]], videos: Path, 
         else:
             ledger.accept("frames")
             done.add(video_id)
-    for record in records:
-        if record["video_id"] in done:
-            record["frame_keys"] = [frame_key(record["video_id"], t) for t in record["frame_times"]]
+    keys = [[frame_key(v, t) for t in window.times(float(ts))] if v in done else []
+            for v, ts in zip(table.column("video_id").to_pylist(), table.column("timestamp").to_pylist(),
+                             strict=True)]
+    index = table.schema.get_field_index("frame_keys")
+    return table.set_column(index, table.schema.field(index), pa.array(keys, pa.list_(pa.string())))
 
 
 def draw_sample(build_dir: Path, sample: dict[str, Any]) -> str | None:

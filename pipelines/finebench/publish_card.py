@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pipelines.core.accounting import Ledger
 from pipelines.core.atomic import write_text
 from pipelines.core.cards import render_card, render_report, size_category
@@ -16,34 +20,31 @@ from pipelines.finebench.vocabulary import Vocabulary
 SAMPLE_CARDS = 12
 
 
-def pick_samples(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A spread of examples: evenly spaced over the build, preferring crowded keyframes."""
-    if not records:
+def pick_samples(table: pa.Table) -> list[dict[str, Any]]:
+    """A spread of examples: evenly spaced over the first rows, preferring crowded keyframes."""
+    if not table.num_rows:
         return []
-    crowded = [r for r in records if r["num_persons"] >= 3]
-    pool = (crowded[: SAMPLE_CARDS // 2] + records)[: max(SAMPLE_CARDS, 1) * 50]
+    crowded = np.flatnonzero(table.column("num_persons").to_numpy() >= 3)[: SAMPLE_CARDS // 2]
+    pool = np.concatenate([crowded, np.arange(min(table.num_rows, SAMPLE_CARDS * 50))])
+    pool = pool[: SAMPLE_CARDS * 50]
     step = max(1, len(pool) // SAMPLE_CARDS)
-    seen: set[str] = set()
-    picked = []
-    for r in pool[::step]:
-        if r["id"] not in seen:
-            seen.add(r["id"])
-            picked.append(r)
-    return picked[:SAMPLE_CARDS]
+    picked = list(dict.fromkeys(pool[::step].tolist()))[:SAMPLE_CARDS]
+    return table.take(picked).to_pylist()
 
 
-def keyframe_boxes(records: list[dict[str, Any]], wanted: set[tuple[str, int]]
-                   ) -> dict[tuple[str, int], list[list[float]]]:
+def keyframe_boxes(table: pa.Table, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], list[list[float]]]:
     """Boxes of every person at the ``wanted`` keyframes (for the sample cards)."""
-    boxes: dict[tuple[str, int], dict[int, list[float]]] = {k: {} for k in wanted}
-    for r in records:
-        key = (r["video_id"], r["timestamp"])
-        if key in boxes:
-            boxes[key][r["person_id"]] = list(r["bbox"])
-    return {k: list(v.values()) for k, v in boxes.items()}
+    boxes: dict[tuple[str, int], list[list[float]]] = {}
+    for video_id, timestamp in sorted(wanted):
+        rows = table.filter(pc.and_(pc.equal(table.column("video_id"), video_id),
+                                    pc.equal(table.column("timestamp"), timestamp)))
+        by_person = dict(zip(rows.column("person_id").to_pylist(), rows.column("bbox").to_pylist(),
+                             strict=True))
+        boxes[(video_id, timestamp)] = [list(b) for b in by_person.values()]
+    return boxes
 
 
-def write_card_and_report(build_dir: Path, records: list[dict[str, Any]], stats: dict[str, Any],
+def write_card_and_report(build_dir: Path, table: pa.Table, stats: dict[str, Any],
                           ledger: Ledger, params: FinebenchParams, version: str,
                           input_sums: dict[str, str], vocab: Vocabulary) -> None:
     context = {
@@ -53,13 +54,13 @@ def write_card_and_report(build_dir: Path, records: list[dict[str, Any]], stats:
         "inputs": input_sums,
         "counts": ledger.to_json(),
         "stats": stats,
-        "size_category": size_category(len(records)),
+        "size_category": size_category(table.num_rows),
         "similarity_map": vocab.similarity_map,
         "num_templates": {c: len(t) for c, t in vocab.templates.items()},
     }
     write_text(build_dir / "README.md", render_card("finebench", context))
-    samples = pick_samples(records)
-    boxes = keyframe_boxes(records, {(r["video_id"], r["timestamp"]) for r in samples})
+    samples = pick_samples(table)
+    boxes = keyframe_boxes(table, {(r["video_id"], r["timestamp"]) for r in samples})
     context["samples"] = [{**r, "all_boxes": boxes[(r["video_id"], r["timestamp"])]} for r in samples]
     for sample in context["samples"]:
         sample["target_frame_image"] = draw_sample(build_dir, sample)

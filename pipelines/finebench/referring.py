@@ -13,8 +13,16 @@ eye and the unit is rejected (``ambiguous_reference``) rather than guessed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
-from pipelines.finebench.keyframes import Box
+import numpy as np
+
+Box = tuple[float, float, float, float]
+
+
+class PersonColumns(Protocol):
+    timestamp: np.ndarray
+    box: np.ndarray
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
             "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
@@ -65,3 +73,31 @@ def rank_people(boxes: Sequence[Box], min_center_gap: float = DEFAULT_MIN_CENTER
             clear = False
         result[index] = (position + 1, clear)
     return result
+
+
+def rank_people_columns(persons: PersonColumns, min_center_gap: float = DEFAULT_MIN_CENTER_GAP
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`rank_people` for every keyframe of a person table at once.
+
+    ``persons`` has rows sorted by (timestamp, person id); returns per row its rank from the left,
+    whether it is unambiguous, and the number of persons at its keyframe.
+    """
+    stamps = persons.timestamp
+    n = len(stamps)
+    first = np.ones(n, dtype=bool)
+    first[1:] = stamps[1:] != stamps[:-1]
+    frame = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, n))[frame]
+    centers = (persons.box[:, 0] + persons.box[:, 2]) / 2.0
+    order = np.lexsort((np.arange(n), centers, frame))
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[order] = np.arange(n) - starts[frame[order]] + 1
+    ordered, same = centers[order], frame[order][1:] == frame[order][:-1]
+    close = same & (ordered[1:] - ordered[:-1] < min_center_gap)
+    unclear = np.zeros(n, dtype=bool)
+    unclear[1:] |= close
+    unclear[:-1] |= close
+    clear = np.empty(n, dtype=bool)
+    clear[order] = ~unclear
+    return ranks, clear, counts

@@ -1,0 +1,137 @@
+"""Everything generation needs about the whole build, as lookup arrays (computed once, sent once
+to every worker).
+
+Action ids index the columns of the ``(actions x actions)`` boolean tables directly. Weights are
+integers so that weighted draws are exact and identical on every machine (see draws.py): an
+action's weight is ``WEIGHT_SCALE * (prior + RARE_WEIGHT)``, times ``tier_a_boost`` when it is a
+curated similar action of the truth (prior = expected number of kept questions it is true in).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from pipelines.finebench.balance import compound_answers, keep_probabilities, truth_prior
+from pipelines.finebench.config import FinebenchParams
+from pipelines.finebench.distractors import RARE_WEIGHT
+from pipelines.finebench.units import UnitTable
+from pipelines.finebench.vocabulary import CATEGORIES, STYLES, Template, Vocabulary
+
+WEIGHT_SCALE = 100
+
+
+def join_actions(forms: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    if len(forms) <= 2:
+        return " and ".join(forms)
+    return ", ".join(forms[:-1]) + " and " + forms[-1]
+
+
+@dataclass(frozen=True)
+class CompoundGroup:
+    """Real answers of one (category, size), the recurring wrong options of compound questions."""
+
+    codes: np.ndarray  # answer indices
+    members: np.ndarray  # (m, actions) bool
+    weights: np.ndarray  # int64, expected kept count (scaled)
+
+
+@dataclass(frozen=True)
+class GenerationContext:
+    vocab: Vocabulary
+    params: FinebenchParams
+    answers: list[tuple[int, ...]]
+    answer_size: np.ndarray  # number of actions in each answer
+    single_action: np.ndarray  # the action of a one-action answer (-1 for compounds)
+    answer_actions: np.ndarray  # every answer's action ids, concatenated in answer order
+    keep: np.ndarray  # keep probability per answer (balance.py)
+    forbid: np.ndarray  # [a, x]: x may never be a wrong option when the person does a
+    similar: np.ndarray  # [a, x]: x is a curated similar action of a (tier a)
+    category_mask: np.ndarray  # [c, x]: x belongs to category c
+    weight_a: np.ndarray
+    weight_b: np.ndarray
+    similar_union: np.ndarray  # [answer, x]: x is similar to one of the answer's actions
+    compound_groups: dict[tuple[int, int], CompoundGroup]
+    option_texts: pa.Array  # every option text; see action_option / answer_option for the codes
+    action_names: pa.Array  # [action id] -> label name
+    templates: list[Template]  # every template; a category's are contiguous
+    template_start: np.ndarray  # first template of each category
+    template_style: np.ndarray  # style index of every template
+    # Scalar fallback (rare units the vector path cannot serve): float prior and compound lists.
+    prior: dict[int, float] = field(default_factory=dict)
+    compounds: dict[tuple[str, int], tuple[tuple[tuple[int, ...], float], ...]] = field(default_factory=dict)
+
+
+def action_option(ctx: GenerationContext, style: np.ndarray, action: np.ndarray) -> np.ndarray:
+    """Codes in ``option_texts`` of single actions in the given styles."""
+    return style * ctx.forbid.shape[0] + action
+
+
+def answer_option(ctx: GenerationContext, style: np.ndarray, answer: np.ndarray) -> np.ndarray:
+    """Codes in ``option_texts`` of whole answers (one or several actions) in the given styles."""
+    return len(STYLES) * ctx.forbid.shape[0] + style * len(ctx.answers) + answer
+
+
+def option_text(action_ids: tuple[int, ...], style: str, vocab: Vocabulary) -> str:
+    return join_actions([vocab.actions[a].forms[style] for a in action_ids])
+
+
+def _compound_groups(compounds: dict[tuple[str, int], tuple[tuple[tuple[int, ...], float], ...]],
+                     answers: list[tuple[int, ...]], size: int) -> dict[tuple[int, int], CompoundGroup]:
+    code_of = {ids: i for i, ids in enumerate(answers)}
+    groups: dict[tuple[int, int], CompoundGroup] = {}
+    for (category, k), listed in compounds.items():
+        members = np.zeros((len(listed), size), dtype=bool)
+        for row, (ids, _) in enumerate(listed):
+            members[row, list(ids)] = True
+        weights = np.maximum(1, np.rint([WEIGHT_SCALE * w for _, w in listed])).astype(np.int64)
+        groups[(CATEGORIES.index(category), k)] = CompoundGroup(
+            np.array([code_of[ids] for ids, _ in listed], dtype=np.int64), members, weights)
+    return groups
+
+
+def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable) -> GenerationContext:
+    """Balance the answers (keep probabilities, prior) and tabulate the vocabulary for the build."""
+    counts: Counter[tuple[str, tuple[int, ...]]] = units.counts()
+    keep_by_key = keep_probabilities(counts, params.max_answer_share)
+    prior = truth_prior(counts, keep_by_key)
+    compounds = compound_answers(counts, keep_by_key)
+    size = max(vocab.actions) + 1  # ids are < 128 (actions.yaml lists the 80 AVA ids)
+    answer_category = {ids: c for c, ids in counts}
+    answers = units.answers
+
+    forbid = np.eye(size, dtype=bool)
+    similar = np.zeros((size, size), dtype=bool)
+    category_mask = np.zeros((len(CATEGORIES), size), dtype=bool)
+    for action in vocab.actions.values():
+        forbid[action.id, list(vocab.incompatible.get(action.id, ()))] = True
+        similar[action.id, list(vocab.similar.get(action.id, ()))] = True
+        category_mask[CATEGORIES.index(action.category), action.id] = True
+    base = np.array([prior.get(a, 0.0) + RARE_WEIGHT if a in vocab.actions else 0.0 for a in range(size)])
+    similar_union = np.zeros((len(answers), size), dtype=bool)
+    for i, ids in enumerate(answers):
+        similar_union[i] = similar[list(ids)].any(axis=0)
+
+    texts = [vocab.actions[a].forms[s] if a in vocab.actions else "" for s in STYLES for a in range(size)]
+    texts += [option_text(ids, s, vocab) for s in STYLES for ids in answers]
+    names = [vocab.actions[a].name if a in vocab.actions else "" for a in range(size)]
+    templates = [t for c in CATEGORIES for t in vocab.templates[c]]
+    return GenerationContext(
+        vocab=vocab, params=params, answers=answers,
+        answer_size=np.array([len(ids) for ids in answers], dtype=np.int64),
+        single_action=np.array([ids[0] if len(ids) == 1 else -1 for ids in answers], dtype=np.int64),
+        answer_actions=np.array([a for ids in answers for a in ids], dtype=np.int64),
+        keep=np.array([keep_by_key.get((answer_category.get(ids, ""), ids), 1.0) for ids in answers]),
+        forbid=forbid, similar=similar, category_mask=category_mask,
+        weight_a=np.rint(WEIGHT_SCALE * params.tier_a_boost * base).astype(np.int64),
+        weight_b=np.rint(WEIGHT_SCALE * base).astype(np.int64),
+        similar_union=similar_union, compound_groups=_compound_groups(compounds, answers, size),
+        option_texts=pa.array(texts, pa.string()), action_names=pa.array(names, pa.string()),
+        templates=templates,
+        template_start=np.cumsum([0] + [len(vocab.templates[c]) for c in CATEGORIES])[:-1].astype(np.int64),
+        template_style=np.array([STYLES.index(t.style) for t in templates], dtype=np.int64),
+        prior=prior, compounds=compounds)
