@@ -7,7 +7,8 @@ Printed: questions per second of a full one-worker build (read, validate, genera
 exports, card, report), and the ratio to the I/O floor = reading the same CSV with the csv module
 plus writing the same number of records to parquet. Each setting (the default answer-share cap 0.25,
 and no cap) is built ``--repeats`` times and the median build is reported with the spread, since a
-VM's disk makes single runs noisy. Target: >= 50K questions/s on one core.
+VM's disk makes single runs noisy. Target: >= 50K questions/s on one core (``make bench-finebench``
+pins the process to one CPU with ``taskset -c 0``).
 
     .venv/bin/python benchmarks/finebench_throughput.py [--rows 250000] [--seed 0] [--repeats 3]
 """
@@ -99,7 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=250_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeats", type=int, default=3, help="builds per setting; the median is reported")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="builds per setting; the median is reported")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -43,12 +43,28 @@ Contracts.
 - *Vision* (:mod:`.vision`): :func:`user_message` builds text + JPEG/PNG frames as data URLs.
 """
 
-from pipelines.core.llm.client import LLMClient, OfflineResponder
-from pipelines.core.llm.config import LLMConfig, add_llm_arguments, config_from_args, default_cache_dir
-from pipelines.core.llm.request import ChatRequest, ChatResult, Usage
-from pipelines.core.llm.retry import LLMFatalError
-from pipelines.core.llm.stats import LLMStats
-from pipelines.core.llm.vision import image_data_url, system_message, user_message
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Names are imported on first use (PEP 562), so a command that only registers the LLM options
+# (every ``--help``, every finebench build) does not pay for importing the openai SDK.
+_HOME = {
+    "LLMClient": "client", "OfflineResponder": "client",
+    "LLMConfig": "config", "add_llm_arguments": "config", "config_from_args": "config",
+    "default_cache_dir": "config",
+    "ChatRequest": "request", "ChatResult": "request", "Usage": "request",
+    "LLMFatalError": "retry", "LLMStats": "stats",
+    "image_data_url": "vision", "system_message": "vision", "user_message": "vision",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+
 
 __all__ = [
     "ChatRequest",
