@@ -112,7 +112,8 @@ def main() -> None:
               f"{args.repeats} builds per setting, median reported")
         for share in (0.25, 1.0):  # 0.25 is the default answer-share cap
             params = FinebenchParams(seed=args.seed, max_answer_share=share)
-            runs = [one_build(csv_path, labels, root / f"out{share}-{i}", params) for i in range(args.repeats)]
+            runs = [one_build(csv_path, labels, root / f"out{share}-{i}", params)
+                    for i in range(args.repeats)]
             middle = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
             elapsed, _, result = middle
             floor = statistics.median(run[1] for run in runs)
