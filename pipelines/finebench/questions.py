@@ -49,6 +49,39 @@ def unit_key(video_id: str, timestamp: int, person_id: int, category: str) -> st
     return f"{video_id}/{timestamp:04d}/{person_id}/{category}"
 
 
+def _wrong_options(ctx: GenerationContext, video: VideoInput, keys: pa.Array, alive: np.ndarray,
+                   forbidden: np.ndarray, template: np.ndarray, draws: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(option codes rows x 3, tier indices, served mask, texts of fallback options) per unit.
+
+    Codes below ``len(ctx.option_texts)`` index it; the others index the returned texts."""
+    style = ctx.template_style[template]
+    wrong = np.full((len(keys), 3), -1, dtype=np.int64)
+    tiers = np.zeros((len(keys), 3), dtype=np.int64)
+    served = np.zeros(len(keys), dtype=bool)
+    for rows, codes, tier in (single_options(ctx, alive, forbidden, video, style, draws),
+                              *compound_options(ctx, alive, forbidden, video, style, draws)):
+        wrong[rows], tiers[rows], served[rows] = codes, tier, True
+    extra_texts: list[str] = []
+    for index in np.flatnonzero(alive & ~served).tolist():
+        p = int(video.unit_person[index])
+        options = fallback_wrong_options(
+            ctx, keys[index].as_py(), ctx.answers[video.unit_answer[index]],
+            tuple(video.action_ids[video.action_offsets[p]:video.action_offsets[p + 1]].tolist()),
+            CATEGORIES[video.unit_category[index]])
+        if options is None:
+            continue
+        style_name = ctx.templates[template[index]].style
+        for column, (ids, tier_name) in enumerate(options):
+            wrong[index, column] = len(ctx.option_texts) + len(extra_texts)
+            tiers[index, column] = "abc".index(tier_name)
+            extra_texts.append(option_text(ids, style_name, ctx.vocab))
+        served[index] = True
+    order = PERMUTATIONS_3[scaled_index(draws[:, 5], 6)]
+    return np.take_along_axis(wrong, order, axis=1), np.take_along_axis(tiers, order, axis=1), served, \
+        extra_texts
+
+
 def generate_video(ctx: GenerationContext, video: VideoInput) -> VideoResult:
     """All units of one video -> the question table and the unit rejections."""
     params = ctx.params
@@ -64,31 +97,7 @@ def generate_video(ctx: GenerationContext, video: VideoInput) -> VideoResult:
     alive = ~ambiguous & ~capped
     n_templates = np.diff(np.append(ctx.template_start, len(ctx.templates)))
     template = ctx.template_start[category] + scaled_index(draws[:, 1], n_templates[category])
-    style = ctx.template_style[template]
-
-    wrong = np.full((len(keys), 3), -1, dtype=np.int64)  # codes in ctx.option_texts, then extra_texts
-    extra_texts: list[str] = []
-    tiers = np.zeros((len(keys), 3), dtype=np.int64)
-    served = np.zeros(len(keys), dtype=bool)
-    for rows, texts, tier in (single_options(ctx, alive, forbidden, video, style, draws),
-                              *compound_options(ctx, alive, forbidden, video, style, draws)):
-        wrong[rows], tiers[rows], served[rows] = texts, tier, True
-    for index in np.flatnonzero(alive & ~served).tolist():
-        p = int(person[index])
-        options = fallback_wrong_options(
-            ctx, keys[index].as_py(), ctx.answers[answer[index]],
-            tuple(video.action_ids[video.action_offsets[p]:video.action_offsets[p + 1]].tolist()),
-            CATEGORIES[category[index]])
-        if options is not None:
-            style_name = ctx.templates[template[index]].style
-            for column, (ids, _) in enumerate(options):
-                wrong[index, column] = len(ctx.option_texts) + len(extra_texts)
-                extra_texts.append(option_text(ids, style_name, ctx.vocab))
-            tiers[index] = ["abc".index(t) for _, t in options]
-            served[index] = True
-    order = PERMUTATIONS_3[scaled_index(draws[:, 5], 6)]
-    wrong = np.take_along_axis(wrong, order, axis=1)
-    tiers = np.take_along_axis(tiers, order, axis=1)
+    wrong, tiers, served, extra_texts = _wrong_options(ctx, video, keys, alive, forbidden, template, draws)
 
     result = VideoResult(video.video_id, units=len(keys))
     rejected = np.flatnonzero(~(alive & served))
@@ -110,9 +119,7 @@ def generate_video(ctx: GenerationContext, video: VideoInput) -> VideoResult:
     result.table = question_table(ctx, video, accepted, keys, template, slot, wrong[accepted],
                                   tiers[accepted], extra_texts, ranks, counts)
     compound = ctx.answer_size[answer[accepted]] > 1
-    cells = category[accepted] * 2 + compound
-    for cell, n in zip(*np.unique(cells, return_counts=True), strict=True):
-        name = f"{CATEGORIES[cell // 2]}/{'compound' if cell % 2 else 'single'}"
-        result.mix[name] = int(n)
+    cells, sizes = np.unique(category[accepted] * 2 + compound, return_counts=True)
+    for cell, n in zip(cells.tolist(), sizes.tolist(), strict=True):
+        result.mix[f"{CATEGORIES[cell // 2]}/{'compound' if cell % 2 else 'single'}"] = n
     return result
-
