@@ -25,8 +25,7 @@ _GOLDEN = 0x9E3779B97F4A7C15
 
 def derive_seed(seed: int, key: str) -> int:
     """A 64-bit seed that depends only on ``seed`` and the unit's stable ``key``."""
-    digest = blake2b(f"{seed}\x1f{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+    return int.from_bytes(derive_seeds(seed, [key])[0], "little")
 
 
 def derive_seeds(seed: int, keys: Sequence[str] | Sequence[bytes]) -> list[bytes]:

@@ -144,24 +144,6 @@ def parse_row(fields: list[str], line: int, known_actions: set[int]) -> AvaRow |
     return AvaRow(video_id, timestamp, (x1, y1, x2, y2), int(action), int(person), line)
 
 
-def _fast_row(line: str, number: int, known: frozenset[int]) -> AvaRow | None:
-    """The common case (a clean, valid row) without the detailed checks; None means "look closer"."""
-    fields = line.split(",")
-    if len(fields) != 8 or '"' in line:
-        return None
-    video, stamp, action, person = fields[0], fields[1], fields[6], fields[7]
-    if not (_is_uint(stamp) and _is_uint(action) and _is_uint(person) and _VIDEO_ID.match(video)):
-        return None
-    try:
-        x1, y1, x2, y2 = float(fields[2]), float(fields[3]), float(fields[4]), float(fields[5])
-    except ValueError:
-        return None
-    action_id = int(action)
-    if not (0.0 <= x1 < x2 <= 1.0 and 0.0 <= y1 < y2 <= 1.0 and action_id in known):
-        return None
-    return AvaRow(video, int(stamp), (x1, y1, x2, y2), action_id, int(person), number)
-
-
 def no_rows_error(path: Path) -> InputError:
     return InputError(path, "no annotation rows (only a header)")
 
@@ -180,8 +162,8 @@ def check_first_line(path: Path, line: str, number: int = 1) -> bool:
 def read_annotations(path: Path, known_actions: set[int]) -> tuple[list[AvaRow], list[RowReject], int]:
     """Read the annotation CSV row by row. Returns (valid rows, row rejections, number of data rows).
 
-    :mod:`ava_columns` is the fast column-wise reader built on this one (same results)."""
-    known = frozenset(known_actions)
+    This is the reference reader, used for irregular files; :mod:`ava_columns` is the fast
+    column-wise reader built on :func:`parse_row` (same results)."""
     rows: list[AvaRow] = []
     rejects: list[RowReject] = []
     first = True
@@ -194,14 +176,8 @@ def read_annotations(path: Path, known_actions: set[int]) -> tuple[list[AvaRow],
             if check_first_line(path, line, number):
                 continue
         total += 1
-        row = _fast_row(line, number, known)
-        if row is None:
-            parsed = parse_row(next(csv.reader([line])), number, known_actions)
-            if isinstance(parsed, RowReject):
-                rejects.append(parsed)
-                continue
-            row = parsed
-        rows.append(row)
+        parsed = parse_row(next(csv.reader([line])), number, known_actions)
+        (rejects if isinstance(parsed, RowReject) else rows).append(parsed)
     if total == 0:
         raise no_rows_error(path)
     return rows, rejects, total

@@ -112,13 +112,13 @@ def _build(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, ver
     chosen = set(subset_ids)
     table = (expand(pa.concat_tables([r.table for r in results]))
              if results else MCQ_FEATURES.arrow_schema.empty_table())
-    in_subset = np.repeat([r.video_id in chosen for r in results], [r.table.num_rows for r in results])
-    table = table.set_column(table.schema.get_field_index("in_subset"), "in_subset",
-                             pa.array(in_subset.astype(bool)))
+    in_subset = pa.array(np.repeat([r.video_id in chosen for r in results],
+                                   [r.table.num_rows for r in results]).astype(bool))
+    table = table.set_column(table.schema.get_field_index("in_subset"), "in_subset", in_subset)
     if inputs.videos is not None:
         table = attach_frames(build_dir, table, inputs.videos, ledger, executor, params.frames)
         clock.lap("frames")
-    subset = table.filter(pa.array(in_subset.astype(bool)))
+    subset = table.filter(in_subset)
     clock.lap("subset")
     write_shards(build_dir, "mcq", "test", table, MCQ_FEATURES, params.rows_per_shard)
     write_shards(build_dir, "subset", "test", subset, MCQ_FEATURES, params.rows_per_shard)

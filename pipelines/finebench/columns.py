@@ -145,7 +145,8 @@ def question_table(ctx: GenerationContext, video: VideoInput, accepted: np.ndarr
     rows = np.arange(n)
     options[rows, slot] = truth
     options[rows[:, None], WRONG_SLOTS[slot]] = wrong
-    texts = pa.concat_arrays([ctx.option_texts, pa.array(extra_texts, pa.string())])
+    texts = (pa.concat_arrays([ctx.option_texts, pa.array(extra_texts, pa.string())]) if extra_texts
+             else ctx.option_texts)
 
     span = int(counts.max(initial=0)) + 1
     rank_count, phrase_code = np.unique(ranks[person] * span + counts[person], return_inverse=True)
@@ -155,8 +156,7 @@ def question_table(ctx: GenerationContext, video: VideoInput, accepted: np.ndarr
     questions = [_render(ctx.templates[p // width], phrases[p % width]) for p in pairs.tolist()]
 
     sizes = ctx.answer_size[answer]
-    answer_offsets = np.cumsum(np.r_[0, ctx.answer_size])
-    starts = np.repeat(answer_offsets[answer] - np.r_[0, np.cumsum(sizes)[:-1]], sizes)
+    starts = np.repeat(ctx.answer_starts[answer] - np.r_[0, np.cumsum(sizes)[:-1]], sizes)
     truth_ids = ctx.answer_actions[starts + np.arange(int(sizes.sum()))]
     frame_offsets = np.array(ctx.params.frames.times(0.0))
     times = (video.timestamp[person].astype(np.float64)[:, None] + frame_offsets[None, :]).astype(np.float32)
@@ -173,7 +173,7 @@ def question_table(ctx: GenerationContext, video: VideoInput, accepted: np.ndarr
         "action_ids": _lists(pa.array(truth_ids.astype(np.int32)), sizes),
         "action_names": _lists(_take(ctx.action_names, truth_ids), sizes),
         "is_compound": pa.array(sizes > 1),
-        "template_id": _take([t.id for t in ctx.templates], template),
+        "template_id": _take(ctx.template_ids, template),
         "question": _take(questions, pair_index),
         "options": pa.FixedSizeListArray.from_arrays(_take(texts, options), 4),
         "answer": _take(list("ABCD"), slot),

@@ -48,6 +48,7 @@ class GenerationContext:
     answer_size: np.ndarray  # number of actions in each answer
     single_action: np.ndarray  # the action of a one-action answer (-1 for compounds)
     answer_actions: np.ndarray  # every answer's action ids, concatenated in answer order
+    answer_starts: np.ndarray  # where each answer's ids start in answer_actions
     keep: np.ndarray  # keep probability per answer (balance.py)
     forbid: np.ndarray  # [a, x]: x may never be a wrong option when the person does a
     similar: np.ndarray  # [a, x]: x is a curated similar action of a (tier a)
@@ -60,6 +61,8 @@ class GenerationContext:
     action_names: pa.Array  # [action id] -> label name
     templates: list[Template]  # every template; a category's are contiguous
     template_start: np.ndarray  # first template of each category
+    template_count: np.ndarray  # number of templates of each category
+    template_ids: pa.Array  # id of every template
     template_style: np.ndarray  # style index of every template
     # Scalar fallback (rare units the vector path cannot serve): float prior and compound lists.
     prior: dict[int, float] = field(default_factory=dict)
@@ -120,11 +123,13 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable) -
     texts += [option_text(ids, s, vocab) for s in STYLES for ids in answers]
     names = [vocab.actions[a].name if a in vocab.actions else "" for a in range(size)]
     templates = [t for c in CATEGORIES for t in vocab.templates[c]]
+    counts_per_category = [len(vocab.templates[c]) for c in CATEGORIES]
     return GenerationContext(
         vocab=vocab, params=params, answers=answers,
         answer_size=np.array([len(ids) for ids in answers], dtype=np.int64),
         single_action=np.array([ids[0] if len(ids) == 1 else -1 for ids in answers], dtype=np.int64),
         answer_actions=np.array([a for ids in answers for a in ids], dtype=np.int64),
+        answer_starts=np.cumsum([0] + [len(ids) for ids in answers])[:-1].astype(np.int64),
         keep=np.array([keep_by_key.get((answer_category.get(ids, ""), ids), 1.0) for ids in answers]),
         forbid=forbid, similar=similar, category_mask=category_mask,
         weight_a=np.rint(WEIGHT_SCALE * params.tier_a_boost * base).astype(np.int64),
@@ -132,6 +137,8 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable) -
         similar_union=similar_union, compound_groups=_compound_groups(compounds, answers, size),
         option_texts=pa.array(texts, pa.string()), action_names=pa.array(names, pa.string()),
         templates=templates,
-        template_start=np.cumsum([0] + [len(vocab.templates[c]) for c in CATEGORIES])[:-1].astype(np.int64),
+        template_start=np.cumsum([0, *counts_per_category])[:-1].astype(np.int64),
+        template_count=np.array(counts_per_category, dtype=np.int64),
+        template_ids=pa.array([t.id for t in templates], pa.string()),
         template_style=np.array([STYLES.index(t.style) for t in templates], dtype=np.int64),
         prior=prior, compounds=compounds)

@@ -62,10 +62,9 @@ def attach_frames(build_dir: Path, table: pa.Table, videos: Path, ledger: Ledger
     stores them as float32)."""
     if not videos.is_dir():
         raise InputError(videos, "videos folder not found")
-    keyframes = sorted(set(zip(table.column("video_id").to_pylist(), table.column("timestamp").to_pylist(),
-                               strict=True)))
+    rows = list(zip(table.column("video_id").to_pylist(), table.column("timestamp").to_pylist(), strict=True))
     needed: dict[str, set[float]] = defaultdict(set)
-    for video_id, timestamp in keyframes:
+    for video_id, timestamp in set(rows):
         needed[video_id].update(window.times(float(timestamp)))
     jobs = [FrameJob(v, find_video(videos, v), tuple(sorted(t for t in needed[v] if t >= 0)),
                      build_dir / "media" / "frames" / v) for v in sorted(needed)]
@@ -77,9 +76,7 @@ def attach_frames(build_dir: Path, table: pa.Table, videos: Path, ledger: Ledger
         else:
             ledger.accept("frames")
             done.add(video_id)
-    keys = [[frame_key(v, t) for t in window.times(float(ts))] if v in done else []
-            for v, ts in zip(table.column("video_id").to_pylist(), table.column("timestamp").to_pylist(),
-                             strict=True)]
+    keys = [[frame_key(v, t) for t in window.times(float(ts))] if v in done else [] for v, ts in rows]
     index = table.schema.get_field_index("frame_keys")
     return table.set_column(index, table.schema.field(index), pa.array(keys, pa.list_(pa.string())))
 

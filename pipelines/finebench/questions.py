@@ -95,8 +95,7 @@ def generate_video(ctx: GenerationContext, video: VideoInput) -> VideoResult:
     ambiguous = ~clear[person] | ((count_u > len(ORDINALS)) & (rank_u != 1) & (rank_u != count_u))
     capped = ~ambiguous & (draws[:, 0] >= ctx.keep[answer])
     alive = ~ambiguous & ~capped
-    n_templates = np.diff(np.append(ctx.template_start, len(ctx.templates)))
-    template = ctx.template_start[category] + scaled_index(draws[:, 1], n_templates[category])
+    template = ctx.template_start[category] + scaled_index(draws[:, 1], ctx.template_count[category])
     wrong, tiers, served, extra_texts = _wrong_options(ctx, video, keys, alive, forbidden, template, draws)
 
     result = VideoResult(video.video_id, units=len(keys))
