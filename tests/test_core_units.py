@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 
 from pipelines.core.accounting import Ledger, Reject
+from pipelines.core.referring import phrase_for_rank, rank_people, resolve_phrase
 from pipelines.core.rng import UnitRng
 from pipelines.finebench.balance import cap_level, keep_probabilities
-from pipelines.finebench.referring import phrase_for_rank, rank_people, resolve_phrase
 from pipelines.finebench.subset import choose_subset, distance, shares
 
 
@@ -108,7 +108,7 @@ def test_benchmark_input_generator_follows_the_real_excerpt(tmp_path):
     """The throughput benchmark's AVA-shaped input: deterministic, valid, shaped like the excerpt."""
     import importlib.util
 
-    from pipelines.finebench.ava import read_annotations
+    from pipelines.core.ava import read_annotations
     from tests.conftest import REPO
 
     spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks/finebench_throughput.py")

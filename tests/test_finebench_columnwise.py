@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 from scipy.stats import chisquare
 
+from pipelines.core import ava
+from pipelines.core.ava_columns import columns_from_rows, read_annotation_columns
+from pipelines.core.referring import rank_people, rank_people_columns
 from pipelines.core.rng import UnitRng, derive_seed
-from pipelines.finebench import ava
-from pipelines.finebench.ava_columns import columns_from_rows, read_annotation_columns
 from pipelines.finebench.draws import draw_without_replacement, unit_seeds, unit_uniforms
 from pipelines.finebench.keyframes import group_keyframes
-from pipelines.finebench.referring import rank_people, rank_people_columns
 
 KNOWN = set(range(1, 81))
 CLEAN = ["vidA,0902,0.100,0.100,0.400,0.900,12,0", "vidA,0902,0.600,0.100,0.900,0.900,11,1",

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from scipy.stats import chisquare
 
-from pipelines.finebench.referring import resolve_phrase
+from pipelines.core.referring import resolve_phrase
 from pipelines.finebench.vocabulary import CATEGORIES
 
 LETTERS = "ABCD"

@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from pipelines.core import ava
 from pipelines.core.accounting import Ledger, Reject
+from pipelines.core.ava_columns import read_annotation_columns
 from pipelines.core.executors import Executor, gc_paused
 from pipelines.core.manifest import code_version, sha256_file, write_manifest
 from pipelines.core.shards import write_shards
 from pipelines.core.summary import Stopwatch
 from pipelines.core.workcache import WorkCache, fingerprint, map_cached
-from pipelines.finebench import ava
-from pipelines.finebench.ava_columns import read_annotation_columns
 from pipelines.finebench.columns import expand, video_inputs
 from pipelines.finebench.config import FinebenchParams
 from pipelines.finebench.context import make_context

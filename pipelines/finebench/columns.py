@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.core.referring import phrase_for_rank
 from pipelines.finebench.context import GenerationContext, answer_option
 from pipelines.finebench.keyframes import PersonTable
-from pipelines.finebench.referring import phrase_for_rank
 from pipelines.finebench.schema import MCQ_FEATURES
 from pipelines.finebench.units import UnitTable
 from pipelines.finebench.vocabulary import CATEGORIES, Template

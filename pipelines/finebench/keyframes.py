@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipelines.finebench.ava import RowReject
-from pipelines.finebench.ava_columns import AvaColumns
+from pipelines.core.ava import RowReject
+from pipelines.core.ava_columns import AvaColumns
 
 Box = tuple[float, float, float, float]
 _TS_SPAN = np.int64(1 << 31)  # timestamps have at most 9 digits

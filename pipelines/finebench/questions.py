@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from pipelines.core.referring import ORDINALS, rank_people_columns
 from pipelines.finebench.columns import VideoInput, question_table, unit_keys
 from pipelines.finebench.context import GenerationContext, option_text
 from pipelines.finebench.draws import (
@@ -32,7 +33,6 @@ from pipelines.finebench.draws import (
 )
 from pipelines.finebench.fallback import fallback_wrong_options
 from pipelines.finebench.options import compound_options, single_options
-from pipelines.finebench.referring import ORDINALS, rank_people_columns
 from pipelines.finebench.vocabulary import CATEGORIES
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
+from pipelines.core.ava import Label
 from pipelines.core.errors import InputError
 from pipelines.core.paths import SIMILARITY_DIR, TEMPLATES_DIR
-from pipelines.finebench.ava import Label
 
 CATEGORIES = ("person_movement", "object_manipulation", "person_interaction")
 STYLES = ("gerund", "third", "base", "label")

@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from pipelines.finebench import ava
-from pipelines.finebench.ava import CSV_COLUMNS, AvaRow, RowReject
+from pipelines.core import ava
+from pipelines.core.ava import CSV_COLUMNS, AvaRow, RowReject
 
 # Anything the csv module or str.splitlines would treat differently from a plain split on "\n" and ",".
 _IRREGULAR = ('"', "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\n\n")
