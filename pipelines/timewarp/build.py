@@ -14,13 +14,13 @@ from pipelines.core.accounting import Ledger, Reject
 from pipelines.core.atomic import write_bytes
 from pipelines.core.errors import ConfigError
 from pipelines.core.executors import Executor, gc_paused
+from pipelines.core.finevideo import VideoMeta, read_metadata
 from pipelines.core.llm import LLMClient, LLMConfig
 from pipelines.core.manifest import code_version, sha256_file, write_manifest
 from pipelines.core.shards import write_shards
 from pipelines.core.summary import Stopwatch
 from pipelines.core.workcache import WorkCache, fingerprint, map_cached
 from pipelines.timewarp.config import TimewarpParams
-from pipelines.timewarp.finevideo import VideoMeta, read_metadata
 from pipelines.timewarp.schema import FEATURES, SPLITS
 from pipelines.timewarp.units import CONFIGS, VideoOutput, process_video
 
