@@ -1,0 +1,85 @@
+"""Plain records the revos readers produce and every later stage reads.
+
+A :class:`VideoUnit` is one video of one referring dataset (ReVOS, MeViS, Ref-YouTube-VOS) with
+its frame names, frame times and the expressions that passed the readers' checks; expressions that
+failed are listed in ``rejects`` as ``(unit key, reason, detail)``. An :class:`Expression` carries
+one mask list per referred object, aligned with the video's frames (``None`` = no mask on that
+frame), or no masks at all when the source has none (``masks == ()``, the text side only).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from pipelines.core.masks import Rle
+
+RejectTuple = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Expression:
+    exp_id: str
+    text: str
+    object_ids: tuple[str, ...]
+    masks: tuple[tuple[Rle | None, ...], ...] = ()
+    type_id: int | None = None  # ReVOS: 0 referring, 1 reasoning
+
+    @property
+    def has_masks(self) -> bool:
+        return bool(self.masks)
+
+
+@dataclass(frozen=True)
+class VideoUnit:
+    dataset: str  # "revos" | "mevis" | "refytvos"
+    split: str
+    video_id: str
+    frames: tuple[str, ...]
+    times: tuple[float, ...]
+    expressions: tuple[Expression, ...]
+    rejects: tuple[RejectTuple, ...] = ()
+    frame_dir: str | None = None  # folder holding <frame>.jpg, when frames were given
+    size: tuple[int, int] | None = None  # (height, width) of the masks
+
+    @property
+    def key(self) -> str:
+        return f"{self.dataset}/{self.split}/{self.video_id}" if self.split else \
+            f"{self.dataset}/{self.video_id}"
+
+    def expression_key(self, exp_id: str) -> str:
+        return f"{self.key}/{exp_id}"
+
+    @property
+    def expressions_in(self) -> int:
+        return len(self.expressions) + len(self.rejects)
+
+
+@dataclass(frozen=True)
+class VideoReject:
+    """A whole video refused by a reader; each of its expressions is rejected with its reason."""
+
+    dataset: str
+    split: str
+    video_id: str
+    reason: str
+    detail: str
+    expression_ids: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def key(self) -> str:
+        return f"{self.dataset}/{self.split}/{self.video_id}" if self.split else \
+            f"{self.dataset}/{self.video_id}"
+
+
+def frame_times(frames: Sequence[str], fps: float) -> tuple[float, ...] | None:
+    """Seconds of each frame: ``int(name) / fps`` when every name is a frame number (Ref-YouTube-VOS
+    and ReVOS name sampled frames by their index in the source video), else ``position / fps``.
+    None when numeric names are not strictly increasing."""
+    if frames and all(f.isascii() and f.isdigit() for f in frames):
+        numbers = [int(f) for f in frames]
+        if any(b <= a for a, b in itertools.pairwise(numbers)):
+            return None
+        return tuple(n / fps for n in numbers)
+    return tuple(i / fps for i in range(len(frames)))
