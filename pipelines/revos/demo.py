@@ -46,14 +46,14 @@ def _frames(n: int) -> tuple[int, ...]:
 
 
 VIDEOS: dict[str, tuple[int, tuple[Shape, ...]]] = {
-    "demo_street": (20, (
-        Shape(1, "red", "disk", (4, 30), (7.5, 0), tuple(range(3, 15))),
-        Shape(2, "blue", "square", (90, 10), (0, 3.5), _frames(20)),
-        Shape(3, "green", "triangle", (30, 70), (2, -1), (*range(0, 6), *range(12, 20))),
+    "demo_street": (30, (
+        Shape(1, "red", "disk", (4, 30), (7.5, 0), tuple(range(4, 12))),
+        Shape(2, "blue", "square", (90, 10), (0, 2.5), _frames(30)),
+        Shape(3, "green", "triangle", (30, 70), (2, -1), (*range(0, 6), *range(12, 30))),
     )),
-    "demo_park": (16, (
-        Shape(1, "yellow", "disk", (120, 60), (-5, 0), tuple(range(5, 16))),
-        Shape(2, "magenta", "square", (20, 20), (4, 2), tuple(range(0, 10))),
+    "demo_park": (24, (
+        Shape(1, "yellow", "disk", (120, 60), (-5, 0), tuple(range(16, 24))),
+        Shape(2, "magenta", "square", (20, 20), (4, 2), tuple(range(0, 8))),
     )),
     "demo_defects": (8, (Shape(1, "orange", "square", (60, 48), (2, 0), _frames(8)),)),
 }

@@ -18,7 +18,8 @@ AVA_STAMPS = tuple(range(902, 914))
 PEOPLE = {
     1: (0.05, 0.02, 0.20, tuple(range(902, 914)), (14, 80)),   # walks right all along
     2: (0.45, 0.0, 0.15, (*range(902, 906), *range(909, 914)), (12,)),  # leaves, comes back
-    3: (0.50, 0.0, 0.25, tuple(range(902, 914)), (12, 79)),    # stands next to person 2
+    3: (0.47, 0.0, 0.25, tuple(range(902, 914)), (12, 79)),    # stands next to person 2: ambiguous
+    4: (0.80, 0.0, 0.10, (913,), (12,)),                          # one keyframe: nothing to track
 }
 SCENES = {  # FineVideo-format demo: video -> (duration, [(title, start, end) or (title, None, None)])
     "demo_street": (3.8, [("A red ball rolls into the street", 0.0, 1.2),

@@ -47,13 +47,18 @@ class MaskList:
     def __init__(self, video: VideoUnit) -> None:
         self.video = video
         self.entries: list[Row] = []
+        self._index: dict[tuple[int, int], int] = {}
 
     def add(self, obj: int, frame: int, expression: Expression) -> int:
+        """Index of object ``obj``'s mask on ``frame`` (added once, however often referenced)."""
+        if (obj, frame) in self._index:
+            return self._index[(obj, frame)]
         rle = expression.masks[obj][frame]
         assert rle is not None
         self.entries.append({"object": expression.object_ids[obj], "frame": self.video.frames[frame],
                              "time": self.video.times[frame], "height": rle["size"][0],
                              "width": rle["size"][1], "counts": rle["counts"]})
+        self._index[(obj, frame)] = len(self.entries) - 1
         return len(self.entries) - 1
 
 
