@@ -12,8 +12,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from pipelines.core.masks import Rle
+from pipelines.core.masks import MaskPresence, ObjectMasks, Rle
 
 RejectTuple = tuple[str, str, str]
 
@@ -29,6 +30,17 @@ class Expression:
     @property
     def has_masks(self) -> bool:
         return bool(self.masks)
+
+    @cached_property
+    def presence(self) -> tuple[tuple[bool, ...], ...]:
+        """Per object, per frame: is the object there (MaskPresence: a non-empty mask)? Computed
+        once per expression; every task reads it."""
+        if not self.masks:
+            return ()
+        frames = tuple(float(i) for i in range(len(self.masks[0])))
+        source = MaskPresence([ObjectMasks("", f"{i:04d}", frames, masks)
+                               for i, masks in enumerate(self.masks)])
+        return tuple(track.present for track in source.tracks(""))
 
 
 @dataclass(frozen=True)

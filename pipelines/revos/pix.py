@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pipelines.core.masks import MaskPresence, ObjectMasks
 from pipelines.core.rng import UnitRng
 from pipelines.revos.convention import Tokens, time_bin, timed
 from pipelines.revos.model import Expression, VideoUnit
@@ -63,9 +62,8 @@ class MaskList:
 
 
 def presence(video: VideoUnit, expression: Expression) -> list[tuple[bool, ...]]:
-    source = MaskPresence([ObjectMasks(video.key, f"{i:04d}", video.times, masks)
-                           for i, masks in enumerate(expression.masks)])
-    return [track.present for track in source.tracks(video.key)]
+    """Per object, per frame of ``video``: a non-empty mask (see ``Expression.presence``)."""
+    return list(expression.presence)
 
 
 def _objects(descriptions: Descriptions, tokens: Tokens, count: int) -> str:
