@@ -93,12 +93,13 @@ def _build(inputs: RevosInputs, params: RevosParams, out_root: Path, version: st
     clock.lap("shards")
     from pipelines.revos.publish import build_stats, write_card_exports_report
 
-    stats = build_stats(records, ledger)
+    stats = build_stats(records, ledger, params.seed)
     write_card_exports_report(build_dir, records, stats, ledger, params, version, plan.described,
                               plan.units)
     clock.lap("exports+card")
     manifest = write_manifest(build_dir, recipe="revos", version=version, seed=params.seed,
                               params=params.model_dump(), inputs=inputs.given(), ledger=ledger,
-                              extra={"configs": {c: len(records[c]) for c in CONFIGS}, "llm": llm_report})
+                              extra={"configs": {c: len(records[c]) for c in CONFIGS}, "llm": llm_report,
+                                     "blind_when_mcq": stats["blind_when_mcq"]})
     cache.clear()
     return RevosResult(build_dir, records, ledger, stats, manifest, clock)

@@ -17,6 +17,7 @@ import numpy as np
 
 from pipelines.core.accounting import Ledger
 from pipelines.core.atomic import write_bytes, write_text
+from pipelines.core.blind import ChoiceItem, blind_choice_report
 from pipelines.core.cards import render_card, render_report, size_category
 from pipelines.core.manifest import code_version
 from pipelines.core.masks import decode
@@ -36,7 +37,14 @@ def _counts(rows: Sequence[Row], key: str) -> dict[str, int]:
     return dict(sorted(Counter(str(r[key]) for r in rows).items()))
 
 
-def build_stats(records: Mapping[str, Sequence[Row]], ledger: Ledger) -> dict[str, Any]:
+def blind_report(bench: Sequence[Row], seed: int) -> dict[str, Any]:
+    """Text-only baselines on ``when_mcq`` (grouped by video): can the span be told without frames?"""
+    items = [ChoiceItem(r["id"], {"video": f'{r["dataset"]}/{r["video_id"]}'}, r["question"],
+                        tuple(r["options"]), "ABCD".index(r["answer"]), "when") for r in bench]
+    return blind_choice_report(items, seed=seed)
+
+
+def build_stats(records: Mapping[str, Sequence[Row]], ledger: Ledger, seed: int = 0) -> dict[str, Any]:
     spans = [r["end"] - r["start"] for r in records["pixtrqa"]]
     return {
         "rows": {c: len(records[c]) for c in CONFIGS},
@@ -49,6 +57,7 @@ def build_stats(records: Mapping[str, Sequence[Row]], ledger: Ledger) -> dict[st
         "templates": {c: _counts(records[c], "template_id") for c in CONFIGS if c != "when_mcq"},
         "when_letters": {k: sum(r["answer"] == k for r in records["when_mcq"]) for k in "ABCD"},
         "pool_sizes": {task: len(phrases) for task, phrases in pool("tpo").items() if task != "answers"},
+        "blind_when_mcq": blind_report(records["when_mcq"], seed),
     }
 
 
