@@ -74,8 +74,8 @@ def _build(inputs: RevosInputs, params: RevosParams, out_root: Path, version: st
         descriptions, llm_report = describe_all(plan.units, params, llm, build_dir)
         clock.lap("llm")
     context = RevosContext(params, descriptions)
-    cache = WorkCache(build_dir, fingerprint(params.model_dump(), plan.described, code_version(),
-                                             sorted((k, v.source) for k, v in descriptions.items())))
+    described = sorted((k, v.short, v.long, v.source) for k, v in descriptions.items())
+    cache = WorkCache(build_dir, fingerprint(params.model_dump(), plan.described, code_version(), described))
     outputs = map_cached(executor, process_unit, context, plan.units, plan.keys, cache, "revos: units")
     clock.lap("generate")
     ledger = Ledger()
