@@ -124,3 +124,42 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["revos", "build", "--out", str(tmp_path), "--refytvos", str(bad), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and err.endswith("[videos]: expected an object with a 'videos' object")
+
+
+def test_real_ava_and_finevideo_are_accounted_row_by_row(tmp_path: Path, ava_files) -> None:
+    inputs = RevosInputs(ava_csv=ava_files["csv"], finevideo=shared_file("finevideo", "sample_0.json").parent)
+    result = build_revos(inputs, RevosParams(), tmp_path, "1.0.0", LocalExecutor(1, progress=False))
+    counts = result.ledger.to_json()
+    assert result.ledger.reconciles()
+    assert counts["ava_rows"]["inputs"] == 1346 and counts["ava_rows"]["rejected"] == {"bad_person_id": 1}
+    assert counts["finevideo_files"]["inputs"] == 101
+    scenes = sum(len(json.loads(p.read_text())["content_metadata"]["scenes"])
+                 for p in inputs.finevideo.glob("*.json"))
+    assert counts["temporal_grounding"]["inputs"] == scenes
+    keyframe_persons = {(r.split(",")[0], r.split(",")[1], r.split(",")[7])
+                        for r in ava_files["csv"].read_text().splitlines() if r.split(",")[7].isdigit()}
+    assert counts["spatial_grounding"]["inputs"] == len(keyframe_persons)
+    assert len(result.records["tracking"]) == counts["tracking"]["accepted"] > 0
+
+
+def test_rebuild_in_place_is_byte_identical(demo_build: Path, tmp_path: Path) -> None:
+    before = {p: p.read_bytes() for p in demo_build.rglob("*") if p.is_file()}
+    _build(demo_build.parent.parent, 1)
+    after = {p: p.read_bytes() for p in demo_build.rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_when_mcq_scorer_uses_the_shared_reply_parser(demo_build: Path, tmp_path: Path) -> None:
+    pytest.importorskip("pipelines.core.answers", reason="core.answers lands with issue 9's branch")
+    import importlib.util
+
+    source = demo_build / "exports" / "lmms_eval" / "utils.py"
+    spec = importlib.util.spec_from_file_location("revos_lmms_utils", source)
+    utils = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(utils)
+    doc = json.loads((demo_build / "exports" / "lmms_eval" / "revos_when.jsonl").read_text().splitlines()[0])
+    right = doc["answer"]
+    wrong = next(letter for letter in "ABCD" if letter != right)
+    assert utils.revos_process_results(doc, [f"The answer is {right}."]) == {"accuracy": 1.0}
+    assert utils.revos_process_results(doc, [wrong]) == {"accuracy": 0.0}
+    assert utils.revos_process_results(doc, [""]) == {"accuracy": 0.0}
