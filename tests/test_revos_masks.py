@@ -53,3 +53,23 @@ def test_mask_presence_is_a_non_empty_mask_per_frame() -> None:
     assert track.spans() == [(0.5, 0.5), (1.5, 1.5)]
     assert track.present_at(0.4, tolerance=0.2) is True
     assert source.tracks("unknown") == ()
+
+
+def test_read_mask_presence_tracks_the_demo_objects(tmp_path) -> None:
+    from pipelines.core.masks import read_mask_presence
+    from pipelines.revos.demo import draw_video, frame_names, write_revos
+
+    write_revos(tmp_path)
+    source, skipped, seen = read_mask_presence(tmp_path, fps=30.0)
+    assert list(source.video_ids()) == ["demo_defects", "demo_park", "demo_street"]
+    assert sorted(r for _, r, _ in skipped) == ["empty_mask", "mask_frame_mismatch", "undecodable_rle",
+                                                 "unknown_anno_id"]
+    assert seen == len(skipped) + sum(len(source.tracks(v)) for v in source.video_ids())
+    _, drawn = draw_video("demo_street")
+    names = frame_names(len(drawn[1]))
+    for track in source.tracks("demo_street"):
+        assert track.present == tuple(bool(m.any()) for m in drawn[int(track.object_id)])
+        assert track.times == tuple(int(n) / 30.0 for n in names)
+    red = next(t for t in source.tracks("demo_street") if t.object_id == "1")
+    assert red.label == "the red ball rolling to the right"
+    assert red.spans() == [(red.times[4], red.times[11])]

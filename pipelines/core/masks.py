@@ -9,20 +9,28 @@ Contracts:
 - :func:`checked` returns a normalised RLE or raises :class:`MaskError` when the RLE cannot be
   decoded to exactly ``height * width`` pixels (pycocotools' ``area`` alone accepts some broken
   strings, so validation decodes).
+- :func:`read_mask_presence` reads a ReVOS / MeViS root (``meta_expressions*.json`` +
+  ``mask_dict.json``) into a :class:`MaskPresence`, one track per (video, referred object); an
+  object whose masks are unusable is skipped with a reason (see :func:`checked_masks`).
 - :class:`MaskPresence` is a :class:`~pipelines.core.presence.PresenceSource`: an object is
   present on a frame when its mask there is non-empty; a missing (``None``) mask means absent.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pycocotools import mask as coco_mask
 
+from pipelines.core.errors import InputError
 from pipelines.core.presence import Track
 
 # pycocotools' decode trips NumPy 2's __array__(copy=) deprecation on every call; the result is right.
@@ -30,6 +38,7 @@ warnings.filterwarnings("ignore", message="__array__ implementation doesn't acce
                         category=DeprecationWarning, module="pycocotools")
 
 Rle = dict[str, Any]
+META_FILE = re.compile(r"^meta_expressions_?([A-Za-z0-9]*)_?\.json$")  # group 1: the split ("" for MeViS)
 Box = tuple[float, float, float, float]
 
 
@@ -102,6 +111,27 @@ def box(rle: Rle) -> Box | None:
     return (x / width, y / height, (x + w) / width, (y + h) / height)
 
 
+def checked_masks(raw: Any, frames: int | None = None) -> tuple[tuple[Rle | None, ...], str | None]:
+    """One object's per-frame masks (``mask_dict.json`` value: RLE or null per frame), checked.
+
+    Returns the masks and ``None``, or ``()`` and the reason they are unusable: ``unknown_anno_id``
+    (not a list), ``mask_frame_mismatch`` (``frames`` given and the count differs),
+    ``undecodable_rle``, ``empty_mask`` (every mask null or empty)."""
+    if not isinstance(raw, list):
+        return (), "unknown_anno_id"
+    if frames is not None and len(raw) != frames:
+        return (), "mask_frame_mismatch"
+    out: list[Rle | None] = []
+    for item in raw:
+        try:
+            out.append(None if item is None else checked(item))
+        except MaskError:
+            return (), "undecodable_rle"
+    if not any(m is not None and area(m) > 0 for m in out):
+        return (), "empty_mask"
+    return tuple(out), None
+
+
 @dataclass(frozen=True)
 class ObjectMasks:
     """One object's masks over one video's frames (``None`` = no mask on that frame)."""
@@ -128,3 +158,71 @@ class MaskPresence:
 
     def tracks(self, video_id: str) -> Sequence[Track]:
         return tuple(self._tracks.get(video_id, ()))
+
+
+def frame_times(frames: Sequence[str], fps: float) -> tuple[float, ...] | None:
+    """Seconds of each frame: ``int(name) / fps`` when every name is a frame number (ReVOS and
+    Ref-YouTube-VOS name sampled frames by their index in the source video), else ``position / fps``.
+    None when numeric names are not strictly increasing."""
+    if frames and all(f.isascii() and f.isdigit() for f in frames):
+        numbers = [int(f) for f in frames]
+        if any(b <= a for a, b in itertools.pairwise(numbers)):
+            return None
+        return tuple(n / fps for n in numbers)
+    return tuple(i / fps for i in range(len(frames)))
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError(path, "file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, f"not valid JSON ({type(exc).__name__})") from None
+
+
+def _referred_objects(entry: Any) -> dict[str, tuple[str, str]]:
+    """``str(anno_id) -> (object name, first expression text)`` of one video entry."""
+    found: dict[str, tuple[str, str]] = {}
+    expressions = entry.get("expressions") if isinstance(entry, dict) else None
+    for exp in (expressions or {}).values() if isinstance(expressions, dict) else ():
+        annos = exp.get("anno_id") if isinstance(exp, dict) else None
+        objs = exp.get("obj_id") if isinstance(exp, dict) else None
+        for i, anno in enumerate(annos if isinstance(annos, list) else []):
+            name = str(objs[i]) if isinstance(objs, list) and i < len(objs) else str(anno)
+            found.setdefault(str(anno), (name, str(exp.get("exp", ""))))
+    return found
+
+
+def read_mask_presence(root: Path, fps: float) -> tuple[MaskPresence, list[tuple[str, str, str]], int]:
+    """Presence tracks of every referred object of a ReVOS / MeViS root.
+
+    Returns the source, the skipped objects as ``(video/object, reason, detail)`` and the number of
+    objects seen. Objects are the distinct ``anno_id`` of a video's expressions (named by their
+    ``obj_id`` when given); a track's label is the first expression naming its object. Reasons:
+    those of :func:`checked_masks`, and ``bad_frames`` (no usable frame list)."""
+    metas = sorted(p for p in root.glob("meta_expressions*.json") if META_FILE.match(p.name))
+    if not metas:
+        raise InputError(root, "no meta_expressions*.json file")
+    mask_dict = _json(root / "mask_dict.json")
+    if not isinstance(mask_dict, dict):
+        raise InputError(root / "mask_dict.json", "expected an object {anno_id: [RLE or null per frame]}")
+    objects: list[ObjectMasks] = []
+    skipped: list[tuple[str, str, str]] = []
+    seen = 0
+    for meta in metas:
+        videos = _json(meta).get("videos")
+        if not isinstance(videos, dict):
+            raise InputError(meta, "expected an object with a 'videos' object", key="videos")
+        for video_id, entry in sorted(videos.items()):
+            frames = entry.get("frames") if isinstance(entry, dict) else None
+            times = frame_times(frames, fps) if isinstance(frames, list) and frames else None
+            for anno, (name, label) in sorted(_referred_objects(entry).items()):
+                seen += 1
+                masks, problem = (((), "bad_frames") if times is None
+                                  else checked_masks(mask_dict.get(anno), len(times)))
+                if problem is not None:
+                    skipped.append((f"{video_id}/{name}", problem, f"anno_id {anno}"))
+                else:
+                    objects.append(ObjectMasks(video_id, name, times or (), masks, label))
+    return MaskPresence(objects), skipped, seen

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.errors import InputError
-from pipelines.revos.model import VideoReject, frame_times
+from pipelines.core.masks import frame_times
+from pipelines.revos.model import VideoReject
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ frame), or no masks at all when the source has none (``masks == ()``, the text s
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -83,15 +81,3 @@ class VideoReject:
     def key(self) -> str:
         return f"{self.dataset}/{self.split}/{self.video_id}" if self.split else \
             f"{self.dataset}/{self.video_id}"
-
-
-def frame_times(frames: Sequence[str], fps: float) -> tuple[float, ...] | None:
-    """Seconds of each frame: ``int(name) / fps`` when every name is a frame number (Ref-YouTube-VOS
-    and ReVOS name sampled frames by their index in the source video), else ``position / fps``.
-    None when numeric names are not strictly increasing."""
-    if frames and all(f.isascii() and f.isdigit() for f in frames):
-        numbers = [int(f) for f in frames]
-        if any(b <= a for a, b in itertools.pairwise(numbers)):
-            return None
-        return tuple(n / fps for n in numbers)
-    return tuple(i / fps for i in range(len(frames)))

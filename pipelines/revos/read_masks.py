@@ -14,25 +14,22 @@ the meta checks. Each anno_id's masks are validated once (decoded with pycocotoo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from pipelines.core.errors import InputError
-from pipelines.core.masks import MaskError, Rle, area, checked
+from pipelines.core.masks import META_FILE, Rle, checked_masks
 from pipelines.revos.meta import RawVideo, expression_text, id_list, iter_videos, load_json
 from pipelines.revos.model import Expression, RejectTuple, VideoReject, VideoUnit
-
-_SPLIT = re.compile(r"^meta_expressions_?([A-Za-z0-9]*)_?\.json$")
 
 
 def meta_files(root: Path) -> list[tuple[Path, str]]:
     """``(meta file, split)`` pairs of a dataset root, sorted; none found is an InputError."""
     if not root.is_dir():
         raise InputError(root, "not a folder (expected meta_expressions*.json and mask_dict.json)")
-    found = [(p, _SPLIT.match(p.name).group(1)) for p in sorted(root.glob("meta_expressions*.json"))
-             if _SPLIT.match(p.name) and not p.name.endswith("_sub_.json")]
+    found = [(p, match.group(1)) for p in sorted(root.glob("meta_expressions*.json"))
+             if (match := META_FILE.match(p.name))]
     if not found:
         raise InputError(root, "no meta_expressions*.json file")
     return found
@@ -56,19 +53,7 @@ class MaskBank:
         return self._checked[key]
 
     def _check(self, key: str) -> tuple[tuple[Rle | None, ...], str | None]:
-        raw = self.raw.get(key)
-        if not isinstance(raw, list):
-            return (), "unknown_anno_id"
-        out: list[Rle | None] = []
-        for item in raw:
-            if item is None:
-                out.append(None)
-                continue
-            try:
-                out.append(checked(item))
-            except MaskError:
-                return (), "undecodable_rle"
-        return tuple(out), None
+        return checked_masks(self.raw.get(key))
 
 
 def _expression(video: RawVideo, exp_id: str, raw: Any, bank: MaskBank
@@ -86,8 +71,6 @@ def _expression(video: RawVideo, exp_id: str, raw: Any, bank: MaskBank
             return problem, f"anno_id {anno}"
         if len(masks) != len(video.frames):
             return "mask_frame_mismatch", f"anno_id {anno}: {len(masks)} masks, {len(video.frames)} frames"
-        if not any(m is not None and area(m) > 0 for m in masks):
-            return "empty_mask", f"anno_id {anno}: every mask is null or empty"
         per_object.append(masks)
     names = tuple(str(o) for o in (objects or annos))
     type_id = raw.get("type_id") if isinstance(raw.get("type_id"), int) else None
