@@ -12,7 +12,7 @@ import yaml
 
 from pipelines.cli import main
 from pipelines.core.executors import LocalExecutor
-from pipelines.finebench import build as build_module
+from pipelines.finebench import recipe as build_module
 from pipelines.finebench.build import FinebenchInputs, build_finebench
 from pipelines.finebench.config import FinebenchParams
 from tests.conftest import load_local
