@@ -56,11 +56,9 @@ def _run(build: Build, on_unit: UnitHook | None) -> BuildOutcome:
     files = build.input_files = recipe.input_files(build.inputs)
     clock.lap("read")
     cache = WorkCache(build.build_dir, fingerprint(params.model_dump(), dict(files.sums), code_version()))
-    passes = [plan.first]
     run_pass(build, plan.first, cache, on_unit)
     clock.lap("generate")
     for media in recipe.media(build):
-        passes.append(media)
         run_pass(build, media, cache, on_unit)
         clock.lap(media.name)
     tables = recipe.assemble(build)
@@ -69,7 +67,7 @@ def _run(build: Build, on_unit: UnitHook | None) -> BuildOutcome:
         raise ConfigError(f"{recipe.name}: assemble returned configs {sorted(tables)}, "
                           f"declared {sorted(recipe.configs)}")
     absorb(build.ledger, [plan.tally])
-    for unit_pass in passes:
+    for unit_pass in build.passes:
         for stage in unit_pass.stages:
             build.ledger.stage(stage)
         absorb(build.ledger, [result.tally for result in build.results[unit_pass.name]])
@@ -94,6 +92,7 @@ def run_pass(build: Build, unit_pass: UnitPass, cache: WorkCache, on_unit: UnitH
     keys = [f"{unit_pass.name}/{key}" for key in unit_pass.keys]
     if len(set(keys)) != len(keys):
         raise ConfigError(f"{build.recipe.name}: pass {unit_pass.name} has duplicate unit keys")
+    build.passes.append(unit_pass)
     done = 0
 
     def stored(_index: int) -> None:

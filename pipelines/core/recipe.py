@@ -113,6 +113,7 @@ class Build:
     options: Mapping[str, Any] = field(default_factory=dict)
     clock: Stopwatch = field(default_factory=Stopwatch)
     ledger: Ledger = field(default_factory=Ledger)
+    passes: list[UnitPass] = field(default_factory=list)  # the passes run, in order
     results: dict[str, list[UnitResult]] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     manifest_extra: dict[str, Any] = field(default_factory=dict)
