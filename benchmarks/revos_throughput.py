@@ -30,7 +30,7 @@ from pycocotools import mask as coco_mask
 from pipelines.core.masks import encode
 from pipelines.revos.config import RevosParams
 from pipelines.revos.read_masks import read_mask_dataset
-from pipelines.revos.units import RevosContext, process_unit
+from pipelines.revos.units import process_unit
 
 
 def write_input(root: Path, videos: int, frames: int, height: int, width: int) -> int:
@@ -74,9 +74,9 @@ def reader(root: Path) -> None:
 
 
 def records(root: Path) -> None:
-    context = RevosContext(RevosParams())
+    params = RevosParams()
     for unit in read_mask_dataset(root, "revos", 30.0):
-        process_unit(context, unit)
+        process_unit(params, unit)
 
 
 def median_seconds(fn: Callable[[Path], None], root: Path, repeats: int) -> tuple[float, float, float]:

@@ -19,7 +19,7 @@ from pipelines.revos.config import RevosParams
 from pipelines.revos.convention import Tokens, token_time
 from pipelines.revos.demo import write_revos
 from pipelines.revos.model import VideoUnit
-from pipelines.revos.pix import offline_descriptions, pixhqa, pixrqa, pixtrqa
+from pipelines.revos.pix import pixhqa, pixrqa, pixtrqa
 from pipelines.revos.read_masks import read_mask_dataset
 from pipelines.revos.tpo import referring_segmentation, spatial_grounding, temporal_grounding, tracking
 from tests.conftest import SHARED_DATA, shared_file
@@ -44,7 +44,7 @@ def test_pixtrqa_span_is_first_to_last_mask_frame_and_tokens_map_back(demo_units
     for video in demo_units:
         t0, t1 = video.times[0], video.times[-1]
         for exp in video.expressions:
-            result = pixtrqa(video, exp, offline_descriptions(exp), TOKENS, UnitRng(0, exp.exp_id))
+            result = pixtrqa(video, exp, TOKENS, UnitRng(0, exp.exp_id))
             frames = [f for f in range(len(video.frames)) if _present(exp, f)]
             contiguous = frames == list(range(frames[0], frames[-1] + 1))
             if not contiguous:
@@ -67,23 +67,22 @@ def test_pixtrqa_span_is_first_to_last_mask_frame_and_tokens_map_back(demo_units
 def test_dispersed_object_is_rejected_with_its_run_count(demo_units) -> None:
     street = next(u for u in demo_units if u.video_id == "demo_street")
     triangle = next(e for e in street.expressions if "triangle" in e.text)
-    assert pixtrqa(street, triangle, offline_descriptions(triangle), TOKENS, UnitRng(0, "k")) == (
+    assert pixtrqa(street, triangle, TOKENS, UnitRng(0, "k")) == (
         "dispersed_presence", "2 separate runs of frames")
 
 
 def test_pixhqa_and_pixrqa_masks_sit_where_the_question_says(demo_units) -> None:
     for video in demo_units:
         for exp in video.expressions:
-            desc = offline_descriptions(exp)
             for variant in ("point", "period"):
-                row = pixhqa(video, exp, desc, TOKENS, UnitRng(3, exp.exp_id), variant)
+                row = pixhqa(video, exp, TOKENS, UnitRng(3, exp.exp_id), variant)
                 if isinstance(row, tuple):
                     assert row[0] == "no_common_frame" and len(_common_frames(video, exp)) < 2
                     continue
                 times = [m["time"] for seg in row["seg_masks"] for m in (row["masks"][i] for i in seg)]
                 assert times and all(row["start"] <= t <= row["end"] for t in times)
                 assert (row["start"] == row["end"]) == (variant == "point")
-            row = pixrqa(video, exp, desc, TOKENS, UnitRng(3, exp.exp_id))
+            row = pixrqa(video, exp, TOKENS, UnitRng(3, exp.exp_id))
             if isinstance(row, tuple):
                 assert row[0] == "no_common_frame" and not _common_frames(video, exp)
                 continue

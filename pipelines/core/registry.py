@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 RECIPES: dict[str, str] = {
     "finebench": "pipelines.finebench.recipe",
     "timewarp": "pipelines.timewarp.recipe",
+    "revos": "pipelines.revos.recipe",
 }
 
 

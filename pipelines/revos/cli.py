@@ -1,64 +1,33 @@
-"""``python -m pipelines revos {build,push}``."""
+"""revos's command line beyond the flags derived from :class:`RevosParams`: the inputs, the LLM
+back-end options, the demo fallback, the token flag names and the summary lines."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from pipelines.core.errors import FineForgeError
+from pipelines.core.llm import add_llm_arguments, config_from_args
+from pipelines.core.recipe import CliSpec
+from pipelines.revos.plan import RevosInputs
 
 
-def register(recipes: argparse._SubParsersAction) -> None:
-    from pipelines.cli import add_common_build_arguments, add_push
-    from pipelines.core.llm import add_llm_arguments
-
-    revos = recipes.add_parser("revos", help="referring masks -> Pix*QA and TPO-style task instructions",
-                               description="ReVOS / MeViS / Ref-YouTube-VOS masks, AVA boxes and FineVideo "
-                                           "scenes -> pixel + temporal referring QA and textualised "
-                                           "vision-task instructions.")
-    actions = revos.add_subparsers(dest="action", required=True, metavar="ACTION")
-    build = actions.add_parser(
-        "build", help="build the dataset (the drawn demo input when no input is given)",
-        description="Build out/revos/<version>/: configs pixtrqa, pixhqa, pixrqa, when_mcq, "
-                    "temporal_grounding, tracking, spatial_grounding, referring_segmentation; exports; "
-                    "data card; manifest; rejects; report with mask outlines.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    build.add_argument("--revos", type=Path, help="ReVOS root (meta_expressions_*_.json, mask_dict.json, "
-                                                  "JPEGImages/)")
+def add_inputs(build: argparse.ArgumentParser) -> None:
+    build.add_argument("--revos", type=Path,
+                       help="ReVOS root (meta_expressions_*_.json, mask_dict.json, optional JPEGImages/)")
     build.add_argument("--mevis", type=Path, help="MeViS root (meta_expressions.json, mask_dict.json)")
     build.add_argument("--refytvos", type=Path, help="Ref-YouTube-VOS meta_expressions.json or its folder "
                                                      "(Annotations/ beside it gives masks)")
     build.add_argument("--ava-csv", type=Path, help="AVA v2.2 annotation CSV (tracking, spatial grounding)")
     build.add_argument("--finevideo", type=Path, help="folder of FineVideo JSON files (temporal grounding)")
-    add_common_build_arguments(build)
-    build.add_argument("--frame-fps", type=float, default=30.0,
-                       help="frame names are frame numbers at this rate")
-    build.add_argument("--region-token", default="<region>")
-    build.add_argument("--seg-token", default="[SEG]")
-    build.add_argument("--time-token-format", default="<TEMP-{:02d}>",
-                       help="str.format pattern of a time bin")
     add_llm_arguments(build)
-    build.set_defaults(handler=build_handler)
-    add_push(actions, "revos")
+    build.set_defaults(llm=None)  # the derived params flag: unset unless given (--params may set it)
 
 
-def build_handler(args: argparse.Namespace) -> int:
-    from pipelines.core.executors import make_executor
-    from pipelines.core.llm import config_from_args
-    from pipelines.core.summary import format_summary
-    from pipelines.revos.build import build_revos
-    from pipelines.revos.config import RevosParams
-    from pipelines.revos.convention import Tokens
-    from pipelines.revos.plan import RevosInputs
-
-    tokens = Tokens(region=args.region_token, seg=args.seg_token, time_format=args.time_token_format)
-    try:
-        tokens.time_format.format(0)
-    except (IndexError, KeyError, ValueError) as exc:
-        raise FineForgeError(f"--time-token-format {tokens.time_format!r} is not a format pattern ({exc})"
-                             ) from None
-    params = RevosParams(seed=args.seed, frame_fps=args.frame_fps, tokens=tokens, llm=args.llm)
+def inputs_from_args(args: argparse.Namespace, params: Any) -> tuple[RevosInputs, dict[str, Any]]:
+    """The inputs named on the command line, or the drawn demo written under ``--out``."""
+    llm = config_from_args(args, backend=params.llm) if params.llm != "offline" else None
     inputs = RevosInputs(args.revos, args.mevis, args.refytvos, args.ava_csv, args.finevideo)
     if not inputs.given():
         from pipelines.revos.demo_tpo import write_demo_inputs
@@ -66,9 +35,21 @@ def build_handler(args: argparse.Namespace) -> int:
         demo = write_demo_inputs(args.out / "demo_inputs" / "revos")
         inputs = RevosInputs(revos=demo.revos, ava_csv=demo.ava_csv, finevideo=demo.finevideo)
         print(f"no input given: building the drawn demo in {demo.revos.parent}", file=sys.stderr)
-    executor = make_executor(args.executor, args.workers, False if args.no_progress else None)
-    llm = config_from_args(args) if args.llm != "offline" else None
-    result = build_revos(inputs, params, args.out, args.version, executor, llm)
-    print(format_summary(f"revos v{args.version}", result.ledger, {
-        "rows": result.stats["rows"], "output": result.build_dir, "time": result.timings.format()}))
-    return 0 if result.ledger.reconciles() else 1
+    return inputs, {"llm": llm}
+
+
+def summary(outcome: Any) -> dict[str, Any]:
+    return {"rows": outcome.stats["rows"]}
+
+
+CLI = CliSpec(
+    help="referring masks -> Pix*QA and TPO-style task instructions",
+    description="ReVOS / MeViS / Ref-YouTube-VOS masks, AVA boxes and FineVideo scenes -> pixel + "
+                "temporal referring QA and textualised vision-task instructions.",
+    build_description="Build out/revos/<version>/: configs pixtrqa, pixhqa, pixrqa, when_mcq, "
+                      "temporal_grounding, tracking, spatial_grounding, referring_segmentation; "
+                      "exports; data card; manifest; rejects; report with mask outlines. With no input, "
+                      "draws and builds the demo.",
+    add_inputs=add_inputs, inputs=inputs_from_args, summary=summary,
+    flag_names={"tokens.region": "--region-token", "tokens.seg": "--seg-token",
+                "tokens.time_format": "--time-token-format", "tokens.time_bins": "--time-bins"})

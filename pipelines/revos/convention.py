@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pipelines.core.config import StrictModel
 
@@ -27,10 +27,19 @@ Box = Sequence[float]
 class Tokens(StrictModel):
     """Special tokens (configurable: models differ in what they reserve)."""
 
-    region: str = "<region>"
-    seg: str = "[SEG]"
+    region: str = Field("<region>", min_length=1, description="token standing for an object's mask prompt")
+    seg: str = Field("[SEG]", min_length=1, description="token standing for an object's mask targets")
     time_format: str = Field("<TEMP-{:02d}>", description="str.format pattern of one time bin")
-    time_bins: int = Field(100, ge=2, le=10_000)
+    time_bins: int = Field(100, ge=2, le=10_000, description="relative time tokens over a video")
+
+    @field_validator("time_format")
+    @classmethod
+    def _formats_a_bin(cls, value: str) -> str:
+        try:
+            value.format(0)
+        except (IndexError, KeyError, ValueError) as exc:
+            raise ValueError(f"not a str.format pattern of one integer ({exc})") from None
+        return value
 
 
 def seconds(t: float) -> str:

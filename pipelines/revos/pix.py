@@ -1,6 +1,8 @@
 """Pixel + temporal referring QA (UFVideo-style PixTRQA / PixHQA / PixRQA) from one expression.
 
-Pure functions of (video, expression, descriptions, tokens, rng). An expression's *objects* are
+Pure functions of (video, expression, tokens, rng) that pick frames and masks; the text fields are
+written by :func:`render` from a row's structure and the object descriptions (offline: the
+expression text; the LLM post-pass re-renders with its descriptions). An expression's *objects* are
 its referred objects (``object_1``, ``object_2``, ... in obj_id order); a frame is *common* when
 every object has a non-empty mask there. Presence comes from :class:`MaskPresence` tracks.
 
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelines.core.rng import UnitRng
-from pipelines.revos.convention import Tokens, time_bin, timed
+from pipelines.revos.convention import Tokens, seconds, time_bin
 from pipelines.revos.model import Expression, VideoUnit
 from pipelines.revos.templates import pool
 
@@ -74,42 +76,42 @@ def _objects_seg(tokens: Tokens, count: int) -> str:
     return " and ".join(f"object_{i + 1} {tokens.seg}" for i in range(count))
 
 
-def _base(video: VideoUnit, expression: Expression, task: str, descriptions: Descriptions) -> Row:
-    return {"id": f"{video.expression_key(expression.exp_id)}/{task}", "task": task,
-            "dataset": video.dataset, "video_id": video.video_id, "video": f"JPEGImages/{video.video_id}",
-            "expression_id": expression.exp_id, "expression": expression.text,
-            "objects": list(expression.object_ids), "short_descriptions": list(descriptions.short),
+def _timed(seconds_value: float, token: int, tokens: Tokens) -> str:
+    return f"{seconds(seconds_value)} ({tokens.time_format.format(token)})"
+
+
+def render(row: Row, descriptions: Descriptions, tokens: Tokens) -> Row:
+    """``row`` with its text fields (question, answer, descriptions) written from its structure
+    (template, objects, start/end and their time tokens) and ``descriptions``."""
+    family, index = row["template_id"].split("/")
+    count = len(row["objects"])
+    start = _timed(row["start"], row["time_tokens"][0], tokens)
+    end = _timed(row["end"], row["time_tokens"][1], tokens)
+    texts = pool("pix_qa")
+    question = texts[family][int(index)].format(objects=_objects(descriptions, tokens, count),
+                                                time=start, start=start, end=end)
+    answer = texts["answers"][row["task"]].format(objects_seg=_objects_seg(tokens, count),
+                                                  be="is" if count == 1 else "are", start=start, end=end,
+                                                  long=descriptions.long)
+    return {**row, "question": question, "answer": answer, "short_descriptions": list(descriptions.short),
             "long_description": descriptions.long, "description_source": descriptions.source}
 
 
-def pixtrqa(video: VideoUnit, expression: Expression, descriptions: Descriptions, tokens: Tokens,
-            rng: UnitRng) -> Row | tuple[str, str]:
-    seen = presence(video, expression)
-    union = [any(frame) for frame in zip(*seen, strict=True)]
-    if len(video.frames) < 2:
-        return "single_frame", "one frame: no time axis"
-    runs = _runs(union)
-    if len(runs) != 1:
-        return "dispersed_presence", f"{len(runs)} separate runs of frames"
-    first, last = runs[0]
-    masks = MaskList(video)
-    regions = [masks.add(i, seen[i].index(True), expression) for i in range(len(seen))]
-    segs = [[masks.add(i, f, expression) for f in range(first, last + 1) if seen[i][f]]
-            for i in range(len(seen))]
+def _row(video: VideoUnit, expression: Expression, task: str, variant: str, family: str, rng: UnitRng,
+         frames: tuple[int, int], masks: MaskList, regions: list[int], segs: list[list[int]],
+         tokens: Tokens) -> Row:
+    """A Pix*QA row (text rendered with the offline descriptions; ``render`` rewrites it)."""
     t0, t1 = video.times[0], video.times[-1]
-    start, end = video.times[first], video.times[last]
-    texts = pool("pix_qa")
-    template = rng.below(len(texts["pixtrqa"]))
-    question = texts["pixtrqa"][template].format(objects=_objects(descriptions, tokens, len(seen)))
-    answer = texts["answers"]["pixtrqa"].format(
-        objects_seg=_objects_seg(tokens, len(seen)), be="is" if len(seen) == 1 else "are",
-        start=timed(start, t0, t1, tokens), end=timed(end, t0, t1, tokens), long=descriptions.long)
-    bins = tokens.time_bins
-    return {**_base(video, expression, "pixtrqa", descriptions), "variant": "span",
-            "template_id": f"pixtrqa/{template}", "question": question, "answer": answer,
-            "start": start, "end": end, "time_tokens": [time_bin(start, t0, t1, bins),
-                                                        time_bin(end, t0, t1, bins)],
-            "masks": masks.entries, "region_masks": regions, "seg_masks": segs}
+    start, end = video.times[frames[0]], video.times[frames[1]]
+    suffix = task if task != "pixhqa" else f"pixhqa_{variant}"
+    row = {"id": f"{video.expression_key(expression.exp_id)}/{suffix}", "task": task,
+           "dataset": video.dataset, "video_id": video.video_id, "video": f"JPEGImages/{video.video_id}",
+           "expression_id": expression.exp_id, "expression": expression.text,
+           "objects": list(expression.object_ids), "variant": variant,
+           "template_id": f"{family}/{rng.below(len(pool('pix_qa')[family]))}", "start": start, "end": end,
+           "time_tokens": [time_bin(t, t0, t1, tokens.time_bins) for t in (start, end)],
+           "masks": masks.entries, "region_masks": regions, "seg_masks": segs}
+    return render(row, offline_descriptions(expression), tokens)
 
 
 def _runs(flags: list[bool]) -> list[tuple[int, int]]:
@@ -126,66 +128,53 @@ def _common(seen: list[tuple[bool, ...]]) -> list[int]:
     return [f for f, frame in enumerate(zip(*seen, strict=True)) if all(frame)]
 
 
-def pixhqa(video: VideoUnit, expression: Expression, descriptions: Descriptions, tokens: Tokens,
-           rng: UnitRng, variant: str) -> Row | tuple[str, str]:
-    """``variant`` "point" (one common frame) or "period" (two common frames as bounds)."""
-    seen = presence(video, expression)
-    common = _common(seen)
+def pixtrqa(video: VideoUnit, expression: Expression, tokens: Tokens, rng: UnitRng) -> Row | tuple[str, str]:
     if len(video.frames) < 2:
         return "single_frame", "one frame: no time axis"
+    seen = presence(video, expression)
+    runs = _runs([any(frame) for frame in zip(*seen, strict=True)])
+    if len(runs) != 1:
+        return "dispersed_presence", f"{len(runs)} separate runs of frames"
+    first, last = runs[0]
+    masks = MaskList(video)
+    regions = [masks.add(i, seen[i].index(True), expression) for i in range(len(seen))]
+    segs = [[masks.add(i, f, expression) for f in range(first, last + 1) if seen[i][f]]
+            for i in range(len(seen))]
+    return _row(video, expression, "pixtrqa", "span", "pixtrqa", rng, (first, last), masks, regions, segs,
+                tokens)
+
+
+def pixhqa(video: VideoUnit, expression: Expression, tokens: Tokens, rng: UnitRng,
+           variant: str) -> Row | tuple[str, str]:
+    """``variant`` "point" (one common frame) or "period" (two common frames as bounds)."""
+    if len(video.frames) < 2:
+        return "single_frame", "one frame: no time axis"
+    seen = presence(video, expression)
+    common = _common(seen)
     if len(common) < (1 if variant == "point" else 2):
         return "no_common_frame", f"{len(common)} frames show every object"
     lo, hi = (common[rng.below(len(common))],) * 2 if variant == "point" else sorted(rng.sample(common, 2))
-    t0, t1 = video.times[0], video.times[-1]
     masks = MaskList(video)
     regions = [masks.add(i, lo, expression) for i in range(len(seen))]
     segs = [[masks.add(i, f, expression) for f in range(lo, hi + 1) if seen[i][f]]
             for i in range(len(seen))]
-    texts = pool("pix_qa")[f"pixhqa_{variant}"]
-    template = rng.below(len(texts))
-    question = texts[template].format(objects=_objects(descriptions, tokens, len(seen)),
-                                      time=timed(video.times[lo], t0, t1, tokens),
-                                      start=timed(video.times[lo], t0, t1, tokens),
-                                      end=timed(video.times[hi], t0, t1, tokens))
-    answer = pool("pix_qa")["answers"]["pixhqa"].format(long=descriptions.long,
-                                                         objects_seg=_objects_seg(tokens, len(seen)))
-    bins = tokens.time_bins
-    key = video.expression_key(expression.exp_id)
-    return {**_base(video, expression, "pixhqa", descriptions), "id": f"{key}/pixhqa_{variant}",
-            "variant": variant,
-            "template_id": f"pixhqa_{variant}/{template}", "question": question, "answer": answer,
-            "start": video.times[lo], "end": video.times[hi],
-            "time_tokens": [time_bin(video.times[lo], t0, t1, bins), time_bin(video.times[hi], t0, t1, bins)],
-            "masks": masks.entries, "region_masks": regions, "seg_masks": segs}
+    return _row(video, expression, "pixhqa", variant, f"pixhqa_{variant}", rng, (lo, hi), masks, regions,
+                segs, tokens)
 
 
-def pixrqa(video: VideoUnit, expression: Expression, descriptions: Descriptions, tokens: Tokens,
-           rng: UnitRng) -> Row | tuple[str, str]:
-    seen = presence(video, expression)
-    common = _common(seen)
+def pixrqa(video: VideoUnit, expression: Expression, tokens: Tokens, rng: UnitRng) -> Row | tuple[str, str]:
     if len(video.frames) < 2:
         return "single_frame", "one frame: no time axis"
+    seen = presence(video, expression)
+    common = _common(seen)
     if not common:
         return "no_common_frame", "no frame shows every object"
     prompt = common[0]
     later = [f for f in range(prompt + 1, len(video.frames)) if any(s[f] for s in seen)]
     if not later:
         return "no_later_frames", f"nothing visible after frame {video.frames[prompt]}"
-    t0, t1 = video.times[0], video.times[-1]
     masks = MaskList(video)
     regions = [masks.add(i, prompt, expression) for i in range(len(seen))]
     segs = [[masks.add(i, f, expression) for f in later if seen[i][f]] for i in range(len(seen))]
-    texts = pool("pix_qa")["pixrqa"]
-    template = rng.below(len(texts))
-    question = texts[template].format(objects=_objects(descriptions, tokens, len(seen)),
-                                      time=timed(video.times[prompt], t0, t1, tokens))
-    answer = pool("pix_qa")["answers"]["pixrqa"].format(long=descriptions.long,
-                                                         objects_seg=_objects_seg(tokens, len(seen)))
-    bins = tokens.time_bins
-    return {**_base(video, expression, "pixrqa", descriptions), "variant": "future",
-            "template_id": f"pixrqa/{template}", "question": question, "answer": answer,
-            "start": video.times[prompt], "end": video.times[later[-1]],
-            "time_tokens": [time_bin(video.times[prompt], t0, t1, bins),
-                            time_bin(video.times[later[-1]], t0, t1, bins)],
-            "masks": masks.entries, "region_masks": regions, "seg_masks": segs}
-
+    return _row(video, expression, "pixrqa", "future", "pixrqa", rng, (prompt, later[-1]), masks, regions,
+                segs, tokens)

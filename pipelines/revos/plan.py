@@ -12,11 +12,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pipelines.core.accounting import Ledger
 from pipelines.core.ava import read_annotations
 from pipelines.core.errors import InputError
 from pipelines.core.finevideo import read_metadata
 from pipelines.core.manifest import describe_input
+from pipelines.core.tally import Tally
 from pipelines.revos.config import RevosParams
 from pipelines.revos.read_masks import read_mask_dataset
 from pipelines.revos.read_refytvos import read_refytvos
@@ -38,20 +38,24 @@ class RevosInputs:
 
 
 @dataclass
-class Plan:
+class ReadUnits:
     units: list[Any]
     keys: list[str]
-    ledger: Ledger  # counts of the read step (ava_rows)
-    described: dict[str, Any]  # input name -> path and sha256
+    tally: Tally  # counts of the read step (ava_rows)
 
 
-def read_inputs(inputs: RevosInputs, params: RevosParams) -> Plan:
+def input_sums(inputs: RevosInputs) -> dict[str, str]:
+    """Input name -> sha256 (of the file, or of a folder's file listing and sums)."""
+    return {name: describe_input(path)["sha256"] for name, path in inputs.given().items()}
+
+
+def read_inputs(inputs: RevosInputs, params: RevosParams) -> ReadUnits:
     given = inputs.given()
     if not given:
         raise InputError(None, "no input: give at least one of --revos, --mevis, --refytvos, --ava-csv, "
                                "--finevideo (or none of them for the demo)")
     units: list[Any] = []
-    ledger = Ledger()
+    tally = Tally()
     if inputs.revos is not None:
         units += read_mask_dataset(inputs.revos, "revos", params.frame_fps)
     if inputs.mevis is not None:
@@ -62,9 +66,8 @@ def read_inputs(inputs: RevosInputs, params: RevosParams) -> Plan:
         units += read_metadata(inputs.finevideo)
     if inputs.ava_csv is not None:
         rows, bad, total = read_annotations(inputs.ava_csv, set(AVA_ACTION_IDS))
-        ledger.add_inputs("ava_rows", total)
-        ledger.accept("ava_rows", len(rows))
-        ledger.reject_all("ava_rows", ((f"{inputs.ava_csv.name}:{r.line}", r.reason, r.detail) for r in bad))
+        tally.count("ava_rows", total, len(rows))
+        tally.reject_many("ava_rows", ((f"{inputs.ava_csv.name}:{r.line}", r.reason, r.detail) for r in bad))
         by_video: dict[str, list] = {}
         for row in rows:
             by_video.setdefault(row.video_id, []).append(row)
@@ -75,5 +78,4 @@ def read_inputs(inputs: RevosInputs, params: RevosParams) -> Plan:
     if len(set(keys)) != len(keys):
         duplicate = next(k for k in keys if keys.count(k) > 1)
         raise InputError(None, f"two inputs give the same unit {duplicate}")
-    described = {name: describe_input(path) for name, path in given.items()}
-    return Plan([u for _, u in keyed], keys, ledger, described)
+    return ReadUnits([u for _, u in keyed], keys, tally)
