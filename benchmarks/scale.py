@@ -81,8 +81,8 @@ def main() -> None:
             times = {}
             for workers in (1, 2):
                 out = root / f"render_{executor}_{workers}"
-                times[workers], _ = run_cli(["timewarp", "build", "--out", str(out), "--workers", str(workers),
-                                             "--executor", executor])
+                times[workers], _ = run_cli(["timewarp", "build", "--out", str(out),
+                                             "--workers", str(workers), "--executor", executor])
             print(f"   {executor:6s} 1 worker {times[1]:6.1f} s   2 workers {times[2]:6.1f} s   "
                   f"speed-up {times[1] / times[2]:.2f}x (target >= 1.6x)")
 
