@@ -38,7 +38,7 @@ REVOS_ARGS += $(if $(REFYTVOS),--refytvos "$(REFYTVOS)",) $(if $(FINEVIDEO),--fi
 REVOS_ARGS += $(if $(AVA_CSV),--ava-csv "$(AVA_CSV)",) $(if $(LLM),--llm $(LLM),)
 
 .PHONY: help install build-finebench push-finebench build-timewarp push-timewarp test lint \
-	bench-finebench bench-video bench-llm clean build-revos push-revos bench-revos
+	bench-finebench bench-video bench-llm bench-scale clean build-revos push-revos bench-revos
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -86,6 +86,10 @@ bench-finebench: $(VENV)/.installed  ## throughput benchmark (250K-row AVA-shape
 
 bench-video: $(VENV)/.installed  ## video toolkit benchmark (frames, shuffle render, reverse memory)
 	$(PY) benchmarks/video_ops.py
+
+bench-scale: $(VENV)/.installed  ## Ray vs local: per-unit overhead, render speed-up, driver memory (needs the ray extra)
+	$(PY) -m pip install --quiet -e '.[ray]'
+	$(PY) benchmarks/scale.py
 
 bench-llm: $(VENV)/.installed  ## LLM client throughput against a loopback server
 	$(PY) benchmarks/llm_throughput.py
