@@ -71,3 +71,10 @@ def test_special_tokens_are_configurable(tmp_path: Path, pattern: str) -> None:
         assert row["answer"].count("<mask>") == len(row["seg_masks"])
         start, end = row["time_tokens"]
         assert f"({pattern.format(start)})" in row["answer"] and f"({pattern.format(end)})" in row["answer"]
+
+
+def test_a_bad_time_token_pattern_is_a_one_line_error(tmp_path: Path, capsys) -> None:
+    argv = ["revos", "build", "--out", str(tmp_path), "--no-progress", "--time-token-format", "<T-{x}>"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "tokens.time_format" in err[0] and "str.format pattern" in err[0]

@@ -73,3 +73,11 @@ def test_read_mask_presence_tracks_the_demo_objects(tmp_path) -> None:
     red = next(t for t in source.tracks("demo_street") if t.object_id == "1")
     assert red.label == "the red ball rolling to the right"
     assert red.spans() == [(red.times[4], red.times[11])]
+
+
+def test_frame_times_from_frame_numbers_or_positions() -> None:
+    from pipelines.core.masks import frame_times
+
+    assert frame_times(["00000", "00005", "00010"], 30.0) == (0.0, 5 / 30, 10 / 30)
+    assert frame_times(["a", "b"], 2.0) == (0.0, 0.5)
+    assert frame_times(["00010", "00005"], 30.0) is None
