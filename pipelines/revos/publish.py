@@ -7,6 +7,7 @@ outlines drawn on them (only when the source's frames were given).
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -89,6 +90,7 @@ def report_samples(build_dir: Path, records: Mapping[str, Sequence[Row]], units:
                    ) -> dict[str, list[Row]]:
     frame_dirs = {(u.dataset, u.video_id): Path(u.frame_dir) for u in units
                   if isinstance(u, VideoUnit) and u.frame_dir}
+    shutil.rmtree(build_dir / "report" / "frames", ignore_errors=True)  # no stale cards from a rerun
     samples: dict[str, list[Row]] = {}
     for config in ("pixtrqa", "pixhqa", "pixrqa", "referring_segmentation"):
         rows = [r for r in records[config] if r["masks"]]
