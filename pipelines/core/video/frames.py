@@ -72,9 +72,8 @@ def iter_frames(video: str | Path | VideoInfo, frames: Sequence[int], *, width: 
     size = w * h * 3
     for run in plan_runs(info, wanted):
         first = run[0]
-        seek = max(0.0, (first - 0.5) / float(info.fps))
         span = (run[-1] - first + 2) / float(info.fps) + 1.0
-        v = ffmpeg.input(media_arg(info.path), ss=f"{seek:.6f}", t=f"{span:.6f}")["V:0"]
+        v = _seek_input(info, first, span)
         if len(run) < run[-1] - first + 1:
             v = v.filter("select", _select_expr([i - first for i in run]))
         v = v.filter("scale", w, h, flags="area+" + SWS_FLAGS).filter("format", "bgr24")
@@ -93,6 +92,23 @@ def iter_frames(video: str | Path | VideoInfo, frames: Sequence[int], *, width: 
                 yield idx, np.frombuffer(buf, np.uint8).reshape(h, w, 3)
         if missing is not None:
             raise InputError(info.path, f"read frames: frame {missing} could not be decoded (damaged video?)")
+
+
+def _seek_input(info: VideoInfo, first: int, span: float) -> ffmpeg.nodes.FilterableStream:
+    """The video stream of ``info`` from frame ``first`` on, decoded from the key frame before it.
+
+    An accurate seek half a frame before ``first`` drops the frames before it, but when ``first``
+    is itself a key frame that time lies in the previous GOP, and the demuxer would start there
+    (a whole GOP decoded for nothing). So a run starting on a key frame seeks half a frame past
+    it without accurate seeking (decoding starts exactly at that key frame) and drops what comes
+    earlier (leading frames of an open GOP) by time."""
+    fps = float(info.fps)
+    if first == 0 or info.keyframe_before(first) != first:
+        seek = max(0.0, (first - 0.5) / fps)
+        return ffmpeg.input(media_arg(info.path), ss=f"{seek:.6f}", t=f"{span:.6f}")["V:0"]
+    inp = ffmpeg.input(media_arg(info.path), ss=f"{(first + 0.5) / fps:.6f}", t=f"{span:.6f}",
+                       noaccurate_seek=None)
+    return inp["V:0"].filter("select", f"gte(t,{-1.0 / fps:.6f})")
 
 
 def _select_expr(rel: list[int]) -> str:
