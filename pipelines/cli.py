@@ -56,6 +56,7 @@ def add_common_build_arguments(build: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from pipelines.finebench.cli import register as register_finebench
+    from pipelines.fragments.cli import register as register_fragments
     from pipelines.timewarp.cli import register as register_timewarp
 
     parser = argparse.ArgumentParser(prog="python -m pipelines",
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     recipes = parser.add_subparsers(dest="recipe", required=True, metavar="RECIPE")
     register_finebench(recipes)
     register_timewarp(recipes)
+    register_fragments(recipes)
     return parser
 
 
