@@ -1,7 +1,8 @@
 """Speed variants of one video, all lasting the same time (toolkit renders, audio dropped).
 
-For an output length L: *normal* is L seconds of the source at 1x, *fast* the 2L seconds around
-it at 2x, *slow* the L/2 seconds around it at 0.5x, and *frozen* the middle frame held for L.
+For an output length of L source frames: *normal* plays L frames of the source at 1x, *fast* the
+2L frames around them at 2x, *slow* the L/2 frames around them at 0.5x, and *frozen* holds the
+middle frame for L frames' time. Ranges lie on frame boundaries, so lengths are exact.
 Audio is dropped from every variant (a re-timed or silent track would give the answer away), and
 all share one :class:`EncodeProfile`, so the files differ only in their pictures.
 """
@@ -22,20 +23,22 @@ PROFILE = EncodeProfile(audio="drop")
 MIN_SECONDS = 0.5
 
 
-def speed_length(info: VideoInfo, wanted: float) -> float:
-    """Output length L of every variant: ``wanted``, or less so that 2L fits in the video
-    (0 when even ``MIN_SECONDS`` does not fit)."""
-    room = (info.frame_count - 1) / float(info.fps) / 2.0
-    length = min(wanted, room)
-    return round(length, 3) if length >= MIN_SECONDS else 0.0
+def speed_length(info: VideoInfo, wanted: float) -> int:
+    """Output length L of every variant, in frames of the source: ``wanted`` seconds (or fewer, so
+    that 2L fits in the video), even (so L/2 is whole); 0 when ``MIN_SECONDS`` does not fit."""
+    fps = float(info.fps)
+    frames = min(round(wanted * fps), info.frame_count // 2)
+    frames -= frames % 2
+    return frames if frames >= MIN_SECONDS * fps else 0
 
 
-def segment(info: VideoInfo, variant: str, length: float) -> tuple[float, float]:
-    """The source range a variant plays, centred on the video's middle."""
-    source = {"normal": length, "fast": 2.0 * length, "slow": length / 2.0, "frozen": 1.0 / float(info.fps)}
-    middle = info.video_duration / 2.0
-    start = max(0.0, round(middle - source[variant] / 2.0, 3))
-    return start, round(start + source[variant], 3)
+def segment(info: VideoInfo, variant: str, length: int) -> tuple[float, float]:
+    """The source range ``[start, end)`` a variant plays, on frame boundaries, centred on the
+    video's middle; ``length`` is L in source frames."""
+    count = {"normal": length, "fast": 2 * length, "slow": length // 2, "frozen": 1}[variant]
+    first = max(0, min(info.frame_count - count, info.frame_count // 2 - count // 2))
+    fps = float(info.fps)
+    return first / fps, (first + count) / fps
 
 
 def render_frozen(info: VideoInfo, at: float, length: float, out: Path) -> VideoInfo:
@@ -54,9 +57,10 @@ def render_frozen(info: VideoInfo, at: float, length: float, out: Path) -> Video
         return verify(tmp, out, info.path, tgt, count)
 
 
-def render_variant(info: VideoInfo, variant: str, length: float, out: Path) -> VideoInfo:
+def render_variant(info: VideoInfo, variant: str, length: int, out: Path) -> VideoInfo:
+    """Render one variant (``length``: L in source frames, see :func:`speed_length`)."""
     start, end = segment(info, variant, length)
     if variant == "frozen":
-        return render_frozen(info, start, length, out)
+        return render_frozen(info, (start + end) / 2, length / float(info.fps), out)
     factor = {"normal": 1.0, "fast": 2.0, "slow": 0.5}[variant]
     return change_speed(info.path, factor, out, segment=(start, end), profile=PROFILE)

@@ -37,7 +37,7 @@ def ask_speed(ctx: FragmentsContext, job: VideoJob, info: VideoInfo, draws: Vide
               out: VideoOutput) -> None:
     length = speed_length(info, ctx.params.speed_seconds)
     if not length:
-        out.account("speed", job.video_id, "video_too_short", f"{info.video_duration:.2f} s")
+        out.account("speed", job.video_id, "video_too_short", f"{info.frame_count} frames")
         return
     folder = ctx.build_dir / "media" / job.video_id
     try:
