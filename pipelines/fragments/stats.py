@@ -10,6 +10,7 @@ from typing import Any
 from pipelines.core.evalformats import LETTERS
 
 Row = dict[str, Any]
+BLIND_MARGIN = 0.05  # a text-only model this far above chance is flagged (``above_target``)
 
 
 def question_rows(records: Mapping[str, Sequence[Row]]) -> list[Row]:
@@ -75,7 +76,10 @@ def blind_baselines(rows: Sequence[Row], seed: int) -> dict[str, Any]:
 
     def report(subset: list[Any]) -> dict[str, Any] | None:
         groups = len({i.groups["video"] for i in subset})
-        return blind_choice_report(subset, seed=seed, folds=min(5, groups)) if groups >= 2 else None
+        if groups < 2:
+            return None
+        target = sum(1 / len(i.options) for i in subset) / len(subset) + BLIND_MARGIN
+        return blind_choice_report(subset, seed=seed, folds=min(5, groups), target=target)
 
     tasks = sorted({r["task"] for r in rows})
     by_task = {t: report([i for i, r in zip(items, rows, strict=True) if r["task"] == t]) for t in tasks}
