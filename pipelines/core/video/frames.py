@@ -71,15 +71,14 @@ def iter_frames(video: str | Path | VideoInfo, frames: Sequence[int], *, width: 
     w, h = out_size(info, width)
     size = w * h * 3
     for run in plan_runs(info, wanted):
-        first = run[0]
-        span = (run[-1] - first + 2) / float(info.fps) + 1.0
-        v = _seek_input(info, first, span)
-        if len(run) < run[-1] - first + 1:
-            v = v.filter("select", _select_expr([i - first for i in run]))
+        base = info.keyframe_before(run[0])
+        v = _from_key_frame(info, base, (run[-1] - base + 2) / float(info.fps) + 1.0)
+        if len(run) < run[-1] - base + 1:
+            v = v.filter("select", _select_expr([i - base for i in run]))
         v = v.filter("scale", w, h, flags="area+" + SWS_FLAGS).filter("format", "bgr24")
         args = ffmpeg.output(v, "pipe:1", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough",
                              frames=len(run)).get_args()
-        secs = (run[-1] - info.keyframe_before(first)) / float(info.fps)
+        secs = (run[-1] - base) / float(info.fps)
         missing = None
         with stream(args, subject=info.path, what="read frames",
                     timeout=timeout or default_timeout(secs)) as proc:
@@ -94,19 +93,17 @@ def iter_frames(video: str | Path | VideoInfo, frames: Sequence[int], *, width: 
             raise InputError(info.path, f"read frames: frame {missing} could not be decoded (damaged video?)")
 
 
-def _seek_input(info: VideoInfo, first: int, span: float) -> ffmpeg.nodes.FilterableStream:
-    """The video stream of ``info`` from frame ``first`` on, decoded from the key frame before it.
+def _from_key_frame(info: VideoInfo, key: int, span: float) -> ffmpeg.nodes.FilterableStream:
+    """The video stream of ``info`` decoded from key frame ``key`` on: its first frame is ``key``.
 
-    An accurate seek half a frame before ``first`` drops the frames before it, but when ``first``
-    is itself a key frame that time lies in the previous GOP, and the demuxer would start there
-    (a whole GOP decoded for nothing). So a run starting on a key frame seeks half a frame past
-    it without accurate seeking (decoding starts exactly at that key frame) and drops what comes
-    earlier (leading frames of an open GOP) by time."""
+    The seek goes half a frame past the key frame, without accurate seeking, so the demuxer starts
+    exactly at that key frame. An accurate seek to a wanted frame instead would land one GOP early
+    when that frame is a key frame (the time half a frame before it lies in the previous GOP), and
+    one GOP late for the leading frames of an open GOP (the demuxer compares decode times, and the
+    next key frame is decoded before them). Frames shown before the key frame (leading frames of
+    its open GOP, which cannot be decoded without the previous GOP) are dropped by time."""
     fps = float(info.fps)
-    if first == 0 or info.keyframe_before(first) != first:
-        seek = max(0.0, (first - 0.5) / fps)
-        return ffmpeg.input(media_arg(info.path), ss=f"{seek:.6f}", t=f"{span:.6f}")["V:0"]
-    inp = ffmpeg.input(media_arg(info.path), ss=f"{(first + 0.5) / fps:.6f}", t=f"{span:.6f}",
+    inp = ffmpeg.input(media_arg(info.path), ss=f"{(key + 0.5) / fps:.6f}", t=f"{span:.6f}",
                        noaccurate_seek=None)
     return inp["V:0"].filter("select", f"gte(t,{-1.0 / fps:.6f})")
 
