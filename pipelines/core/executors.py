@@ -5,6 +5,11 @@ order of ``items``, whatever the number of workers. ``fn`` must be a module-leve
 ``context``/``items`` picklable, so the same stage runs unchanged in-process, on a local process
 pool, or on any other executor implementing :class:`Executor`. Determinism comes from the stage
 (per-unit randomness), not from the executor.
+
+This protocol is the only seam between the orchestrator (``core/orchestrator.py``) and where work
+runs: the work cache, resume and tallies sit on top of ``map``, so a distributed executor (Ray)
+implements ``name`` and ``map`` and nothing else, and is added to :func:`make_executor` (declare
+its package with a :class:`~pipelines.core.requires.Requirement`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from pipelines.core.config import StrictModel
 
 class FragmentsParams(StrictModel):
     seed: int = Field(0, ge=0)
-    frame_counts: tuple[int, ...] = Field((2, 3, 4, 5, 6), description="N values (frames per question)")
+    frame_counts: tuple[int, ...] = Field((2, 3, 4, 5, 6), description="N values, e.g. 2,3,4,5,6")
     min_gap_seconds: float = Field(0.5, gt=0, description="least time between two sampled frames")
     difference_floor: float = Field(0.03, gt=0, lt=1,
                                     description="least frame_difference between any two sampled frames")
@@ -23,6 +23,17 @@ class FragmentsParams(StrictModel):
     scene_frames: int = Field(8, ge=2, le=64, description="frames per scene clip for image trainers")
     bench_share: float = Field(0.5, ge=0, le=1, description="share of videos in the benchmark split")
     rows_per_shard: int = Field(100_000, ge=1)
+
+    @field_validator("frame_counts", mode="before")
+    @classmethod
+    def _listed(cls, value: object) -> object:
+        """``"2,3,4"`` (the command line's form) -> (2, 3, 4)."""
+        if isinstance(value, str):
+            try:
+                return tuple(int(x) for x in value.split(","))
+            except ValueError:
+                raise ValueError("frame_counts: expected comma-separated numbers, e.g. 2,3,4") from None
+        return value
 
     @field_validator("frame_counts")
     @classmethod

@@ -23,6 +23,18 @@ RowRejects = list[tuple[str, str, str]]  # (unit key, reason, detail)
 
 
 @dataclass(frozen=True)
+class FragmentsInputs:
+    videos: Path
+    ava_csv: Path | None = None
+    labels: Path | None = None
+    effects: Path | None = None
+
+    def described(self) -> dict[str, Path | None]:
+        return {"videos": self.videos, "ava_csv": self.ava_csv, "labels": self.labels,
+                "effects": self.effects}
+
+
+@dataclass(frozen=True)
 class VideoFile:
     video_id: str
     path: Path

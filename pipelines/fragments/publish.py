@@ -1,4 +1,4 @@
-"""Exports, data card (``README.md``), report (``report/index.html``) and manifest of a build.
+"""Exports, data card (``README.md``) and report (``report/index.html``) of a build.
 
 Deterministic: everything depends only on the rows, ledger, params, version and input sums;
 sample cards are the first question of each task (benchmark rows first), not a random pick.
@@ -6,19 +6,20 @@ sample cards are the first question of each task (benchmark rows first), not a r
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
+from pipelines.core.accounting import Ledger
 from pipelines.core.atomic import write_text
 from pipelines.core.cards import render_card, render_report, size_category
 from pipelines.core.evalformats import LETTERS
-from pipelines.core.manifest import code_version, describe_input, write_manifest
+from pipelines.core.manifest import code_version, describe_input
 from pipelines.fragments.config import FragmentsParams
 from pipelines.fragments.exports import write_exports
+from pipelines.fragments.inputs import FragmentsInputs
 from pipelines.fragments.records import CONFIGS, SPLITS
 from pipelines.fragments.stats import blind_baselines, build_stats, question_rows
-
-if TYPE_CHECKING:
-    from pipelines.fragments.build import FragmentsInputs, FragmentsResult
 
 Row = dict[str, Any]
 CONFIG_TEXT = {"sft": "instruction records (frames in presented order) from the training videos",
@@ -43,13 +44,14 @@ def sample_cards(rows: list[Row]) -> list[Row]:
     return cards
 
 
-def publish(result: FragmentsResult, inputs: FragmentsInputs, params: FragmentsParams,
-            version: str) -> dict[str, Any]:
-    build_dir, records, ledger = result.build_dir, result.records, result.ledger
+def publish(build_dir: Path, records: Mapping[str, list[Row]], ledger: Ledger, bench_videos: list[str],
+            inputs: FragmentsInputs, params: FragmentsParams, version: str) -> dict[str, Any]:
+    """Write exports, ``README.md`` and ``report/index.html``; return the statistics (with the
+    blind baselines) for the manifest."""
     write_exports(build_dir, records)
-    stats = build_stats(records, result.bench_videos, ledger.to_json())
+    stats = build_stats(records, bench_videos, ledger.to_json())
     rows = question_rows(records)
-    blind = blind_baselines(rows, params.seed)
+    stats["blind"] = blind = blind_baselines(rows, params.seed)
     n_columns = sorted({n for counts in stats["by_task_n"].values() for n in counts},
                        key=lambda n: (n == "scene", n.zfill(3)))
     described = {k: describe_input(p) for k, p in inputs.described().items()}
@@ -63,7 +65,4 @@ def publish(result: FragmentsResult, inputs: FragmentsInputs, params: FragmentsP
     write_text(build_dir / "README.md", render_card("fragments", context))
     write_text(build_dir / "report" / "index.html",
                render_report("fragments", {**context, "samples": sample_cards(rows)}))
-    return write_manifest(build_dir, recipe="fragments", version=version, seed=params.seed,
-                          params=params.model_dump(mode="json"), inputs=inputs.described(), ledger=ledger,
-                          extra={"configs": {c: len(records[c]) for c in CONFIGS},
-                                 "bench_videos": result.bench_videos, "stats": stats, "blind": blind})
+    return stats

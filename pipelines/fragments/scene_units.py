@@ -25,12 +25,15 @@ from pipelines.fragments.scene import (
 from pipelines.fragments.units import FragmentsContext, VideoJob, VideoOutput, rel
 
 
-def clip_frames(ctx: FragmentsContext, clip: VideoInfo, out: Path) -> list[str]:
-    """``scene_frames`` frames evenly spread over ``clip`` (centres of equal parts), as paths."""
+def clip_frames(ctx: FragmentsContext, clip: VideoInfo, folder: Path, out: VideoOutput) -> list[str]:
+    """``scene_frames`` frames evenly spread over ``clip`` (centres of equal parts), as paths;
+    the clip and its frames are listed in ``out.files``."""
     count = ctx.params.scene_frames
     duration = clip.frame_count / float(clip.fps)
     times = [round((k + 0.5) * duration / count, 3) for k in range(count)]
-    return [rel(ctx, p) for p in extract_frames(clip.path, times, out, width=ctx.params.frame_width)]
+    frames = [rel(ctx, p) for p in extract_frames(clip.path, times, folder, width=ctx.params.frame_width)]
+    out.files += [rel(ctx, clip.path), *frames]
+    return frames
 
 
 def ask_speed(ctx: FragmentsContext, job: VideoJob, info: VideoInfo, draws: VideoDraws,
@@ -42,7 +45,7 @@ def ask_speed(ctx: FragmentsContext, job: VideoJob, info: VideoInfo, draws: Vide
     folder = ctx.build_dir / "media" / job.video_id
     try:
         clips = {v: render_variant(info, v, length, folder / f"speed_{v}.mp4") for v in SPEED_VARIANTS}
-        frames = {v: clip_frames(ctx, c, folder / f"speed_{v}_frames") for v, c in clips.items()}
+        frames = {v: clip_frames(ctx, c, folder / f"speed_{v}_frames", out) for v, c in clips.items()}
     except InputError as exc:
         out.account("speed", job.video_id, "render_failed", exc.problem)
         return
@@ -53,12 +56,13 @@ def ask_speed(ctx: FragmentsContext, job: VideoJob, info: VideoInfo, draws: Vide
                                          ctx.phrasings))
 
 
-def scene_clip(ctx: FragmentsContext, info: VideoInfo, job: VideoJob) -> tuple[str, list[str]]:
+def scene_clip(ctx: FragmentsContext, info: VideoInfo, job: VideoJob,
+               out: VideoOutput) -> tuple[str, list[str]]:
     """The clip action and effect questions show: the video's first ``scene_seconds``."""
     folder = ctx.build_dir / "media" / job.video_id
     end = min(info.video_duration, ctx.params.scene_seconds)
     clip = cut(info.path, 0.0, end, folder / "scene.mp4", profile=PROFILE)
-    return rel(ctx, clip.path), clip_frames(ctx, clip, folder / "scene_frames")
+    return rel(ctx, clip.path), clip_frames(ctx, clip, folder / "scene_frames", out)
 
 
 def ask_scene(ctx: FragmentsContext, job: VideoJob, info: VideoInfo, draws: VideoDraws,
@@ -75,7 +79,7 @@ def ask_scene(ctx: FragmentsContext, job: VideoJob, info: VideoInfo, draws: Vide
     if not wrong and job.effect is None:
         return
     try:
-        video, frames = scene_clip(ctx, info, job)
+        video, frames = scene_clip(ctx, info, job, out)
     except InputError as exc:
         for stage, wanted in (("action", wrong), ("effect", job.effect)):
             if wanted:

@@ -64,6 +64,7 @@ class VideoOutput:
     inputs: Counter[str] = field(default_factory=Counter)
     accepted: Counter[str] = field(default_factory=Counter)
     rejects: list[tuple[str, str, str, str]] = field(default_factory=list)  # stage, unit, reason, detail
+    files: list[str] = field(default_factory=list)  # written, relative to the build folder
 
     def account(self, stage: str, unit: str, reason: str = "", detail: str = "") -> None:
         """One input of ``stage``: accepted when ``reason`` is empty, else rejected."""
@@ -129,6 +130,7 @@ def sample_frames(ctx: FragmentsContext, job: VideoJob, info: VideoInfo, out: Vi
     paths = extract_frames(info.path, wanted, folder, name_fn=lambda _i, t: f"t{round(t * 1000):08d}.jpg",
                            width=params.frame_width)
     by_time = {t: rel(ctx, p) for t, p in zip(wanted, paths, strict=True)}
+    out.files += by_time.values()
     return [Sample(job.video_id, n, tuple(ts), tuple(by_time[t] for t in ts)) for n, ts in chosen.items()]
 
 
