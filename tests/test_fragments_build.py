@@ -1,6 +1,6 @@
-"""fragments end to end on the demo the project renders itself: run contract (workers 1 and 2
-give identical files, every video and N accounted), the acceptance invariants on the shards, the
-split by video, and the exports."""
+"""fragments end to end on the demo the project renders itself: every video and N accounted, the
+acceptance invariants on the shards, the split by video, and the exports. (Workers 1 and 2 giving
+identical bytes, and kill-then-resume, are checked on this demo by tests/test_run_contract.py.)"""
 
 from __future__ import annotations
 
@@ -36,21 +36,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def builds(demo: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[int, FragmentsResult]:
     inputs = FragmentsInputs(demo["videos"], demo["ava_csv"], demo["labels"], demo["effects"])
-    return {workers: build_fragments(inputs, PARAMS, tmp_path_factory.mktemp(f"w{workers}"), "0.1.0",
-                                     LocalExecutor(workers, progress=False)) for workers in (1, 2)}
+    return {1: build_fragments(inputs, PARAMS, tmp_path_factory.mktemp("w1"), "0.1.0",
+                               LocalExecutor(1, progress=False))}
 
 
 def rows(result: FragmentsResult, config: str) -> list[dict[str, Any]]:
     return result.records[config]
-
-
-def test_workers_one_and_two_write_identical_files(builds: dict[int, FragmentsResult]) -> None:
-    one, two = builds[1], builds[2]
-    assert one.manifest["files"] == two.manifest["files"]
-    shards = sorted(p.relative_to(one.build_dir) for p in (one.build_dir / "data").rglob("*.parquet"))
-    assert len(shards) == 3
-    for shard in shards:
-        assert (one.build_dir / shard).read_bytes() == (two.build_dir / shard).read_bytes()
 
 
 def test_every_video_and_n_is_accounted(builds: dict[int, FragmentsResult], demo: dict[str, Path]) -> None:
