@@ -5,8 +5,8 @@ Contract:
   raises InputError naming the file. Frames are BGR ``uint8`` arrays (OpenCV's layout), at the
   stored pixel size or resized to ``width`` (aspect kept, area filter).
 - The plan: sorted distinct frames are grouped into *runs*; each run is one ffmpeg process that
-  seeks once (to the frame, decoding from the preceding key frame) and then decodes forward,
-  letting only the wanted frames out of a ``select`` filter. A gap between two wanted frames
+  seeks once (to the key frame at or before its first frame, where decoding starts) and then
+  decodes forward, letting only the wanted frames out of a ``select`` filter. A gap between two wanted frames
   stays inside the run when decoding through it costs no more than a fresh process plus decoding
   from the key frame before the next frame (:func:`plan_runs`). Dense times thus become one
   sequential decode and sparse ones one seek each; a frame is identical either way.
