@@ -6,9 +6,9 @@ Contract:
   stored pixel size or resized to ``width`` (aspect kept, area filter).
 - The plan: sorted distinct frames are grouped into *runs*; each run is one ffmpeg process that
   seeks once (to the key frame at or before its first frame, where decoding starts) and then
-  decodes forward, letting only the wanted frames out of a ``select`` filter. A gap between two wanted frames
-  stays inside the run when decoding through it costs no more than a fresh process plus decoding
-  from the key frame before the next frame (:func:`plan_runs`). Dense times thus become one
+  decodes forward, letting only the wanted frames out of a ``select`` filter. A gap between two
+  wanted frames stays inside the run when decoding through it costs no more than a fresh process
+  plus decoding from the key frame before the next frame (:func:`plan_runs`). Dense times thus become one
   sequential decode and sparse ones one seek each; a frame is identical either way.
 - :func:`extract_frames` writes one image per requested time, named deterministically
   (``prefix`` + 1-based position, zero-padded, or ``name_fn(i, t)``), each file written to a
