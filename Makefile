@@ -47,7 +47,7 @@ endif
 endif
 
 .PHONY: help install build-finebench push-finebench build-timewarp push-timewarp build-fragments \
-	push-fragments test lint bench-finebench bench-video bench-llm bench-fragments clean
+	push-fragments test lint bench-finebench bench-video bench-llm bench-fragments bench-scale clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -98,6 +98,10 @@ bench-video: $(VENV)/.installed  ## video toolkit benchmark (frames, shuffle ren
 
 bench-fragments: $(VENV)/.installed  ## frame extraction vs decode floor, short- and long-GOP clips
 	$(PY) benchmarks/fragments_frames.py
+
+bench-scale: $(VENV)/.installed  ## Ray vs local: per-unit overhead, render speed-up, driver memory (needs the ray extra)
+	$(PY) -m pip install --quiet -e '.[ray]'
+	$(PY) benchmarks/scale.py
 
 bench-llm: $(VENV)/.installed  ## LLM client throughput against a loopback server
 	$(PY) benchmarks/llm_throughput.py

@@ -36,7 +36,11 @@ def add_common_build_arguments(build: argparse.ArgumentParser) -> None:
     build.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output root (default: out)")
     build.add_argument("--version", default="0.1.0", help="dataset version X.Y.Z (default: 0.1.0)")
     build.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
-    build.add_argument("--executor", choices=["local"], default="local", help="where work runs")
+    build.add_argument("--executor", choices=["local", "ray"], default="local",
+                       help="where units run: a local process pool, or Ray (pip install 'fineforge[ray]')")
+    build.add_argument("--ray-address", default=None,
+                       help="with --executor ray: join this cluster (auto, ray://host:port); "
+                            "default: start a local Ray instance with --workers CPUs")
     build.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
@@ -44,7 +48,8 @@ def build_handler(args: argparse.Namespace) -> int:
     recipe = load_recipe(args.recipe)
     params = params_from_args(recipe.params, args)
     inputs, options = recipe.cli.inputs(args, params)
-    executor = make_executor(args.executor, args.workers, False if args.no_progress else None)
+    executor = make_executor(args.executor, args.workers, False if args.no_progress else None,
+                             args.ray_address)
     outcome = run_build(recipe, inputs, params, args.out, args.version, executor, options=options)
     print(format_summary(f"{recipe.name} v{args.version}", outcome.ledger, {
         **recipe.cli.summary(outcome), "output": outcome.build_dir, "time": outcome.timings.format()}))

@@ -81,11 +81,18 @@ class LocalExecutor:
             bar.close()
 
 
-def make_executor(kind: str, workers: int, progress: bool | None = None) -> Executor:
-    """The executor named on the command line (``--executor``)."""
+def make_executor(kind: str, workers: int, progress: bool | None = None,
+                  ray_address: str | None = None) -> Executor:
+    """The executor named on the command line (``--executor local|ray``). For Ray, ``workers``
+    bounds the CPUs of a local instance started here; ``ray_address`` joins an existing cluster
+    (``auto`` or ``ray://host:port``) whose size then decides."""
     if kind == "local":
         return LocalExecutor(workers, progress)
-    raise ValueError(f"unknown executor {kind!r} (available: local)")
+    if kind == "ray":
+        from pipelines.core.ray_executor import RayExecutor
+
+        return RayExecutor(ray_address, num_cpus=None if ray_address else workers, progress=progress)
+    raise ValueError(f"unknown executor {kind!r} (available: local, ray)")
 
 
 @contextlib.contextmanager

@@ -50,6 +50,9 @@ def row_count(rows: Rows) -> int:
 def _run(build: Build, on_unit: UnitHook | None) -> BuildOutcome:
     recipe, params, clock = build.recipe, build.params, build.clock
     build.build_dir.mkdir(parents=True, exist_ok=True)
+    prepare = getattr(build.executor, "prepare", None)
+    if prepare is not None:  # e.g. Ray: every node must see the build folder
+        prepare(build.build_dir)
     for stage in recipe.stages:
         build.ledger.stage(stage)
     plan = recipe.plan(build)

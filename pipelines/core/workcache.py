@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pipelines.core.atomic import write_bytes
+from pipelines.core.errors import UnitFailed
 from pipelines.core.executors import Executor
 
 C = TypeVar("C")
@@ -62,10 +63,13 @@ def map_cached(executor: Executor, fn: Callable[[C, T], R], context: C, items: S
     if valid is not None:
         results = [r if r is not None and valid(r) else None for r in results]
     todo = [i for i, result in enumerate(results) if result is None]
-    for index, result in zip(todo, executor.map(fn, context, [items[i] for i in todo], desc=desc),
-                             strict=True):
-        cache.put(keys[index], result)
-        results[index] = result
-        if stored is not None:
-            stored(index)
+    try:
+        for index, result in zip(todo, executor.map(fn, context, [items[i] for i in todo], desc=desc),
+                                 strict=True):
+            cache.put(keys[index], result)
+            results[index] = result
+            if stored is not None:
+                stored(index)
+    except UnitFailed as failed:  # executors number units by position; name the unit instead
+        raise UnitFailed(keys[todo[int(failed.unit)]], failed.cause) from failed
     return results  # type: ignore[return-value]
