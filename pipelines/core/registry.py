@@ -18,6 +18,7 @@ RECIPES: dict[str, str] = {
     "finebench": "pipelines.finebench.recipe",
     "timewarp": "pipelines.timewarp.recipe",
     "revos": "pipelines.revos.recipe",
+    "fragments": "pipelines.fragments.recipe",
 }
 
 
