@@ -93,7 +93,7 @@ def _build(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, ver
     vocab = load_vocabulary(labels, params.similarity_map)
     persons = read_inputs(inputs, labels, ledger)
     units = build_units(persons, vocab)
-    context = make_context(vocab, params, units)
+    context = make_context(vocab, params, units, persons)
     work = video_inputs(persons, units)
     clock.lap("read")
 
