@@ -68,7 +68,7 @@ def built(request, tmp_path_factory):
              "labels": shared_file("ava", "ava_action_list_v2.2.pbtxt"),
              "excluded": shared_file("ava", "ava_val_excluded_timestamps_v2.2.csv")}
     result = build_finebench(FinebenchInputs(files["csv"], files["labels"], files["excluded"]),
-                             FinebenchParams(), tmp_path_factory.mktemp(request.param), "1.0.0",
+                             FinebenchParams(blind_sample=0), tmp_path_factory.mktemp(request.param), "1.0.0",
                              LocalExecutor(1, progress=False))
     return result, read_raw(files["csv"])
 

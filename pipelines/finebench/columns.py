@@ -129,8 +129,9 @@ def unit_keys(video: VideoInput) -> pa.Array:
 
 
 def question_table(ctx: GenerationContext, video: VideoInput, accepted: np.ndarray, answer: np.ndarray,
-                   keys: pa.Array, template: np.ndarray, slot: np.ndarray, wrong: np.ndarray, tiers: np.ndarray,
-                   extra_texts: list[str], ranks: np.ndarray, counts: np.ndarray) -> pa.Table:
+                   keys: pa.Array, template: np.ndarray, slot: np.ndarray, wrong: np.ndarray,
+                   tiers: np.ndarray, extra_texts: list[str], ranks: np.ndarray, counts: np.ndarray
+                   ) -> pa.Table:
     """The accepted units' rows, in unit order (see schema.py for the columns).
 
     ``answer`` holds the accepted units' answer codes (indices in ``ctx.answers``); ``wrong`` holds

@@ -17,11 +17,11 @@ import pyarrow as pa
 
 from pipelines.finebench.balance import compound_answers, keep_probabilities, truth_prior
 from pipelines.finebench.config import FinebenchParams
+from pipelines.finebench.crossplan import CrossPlan, plan_cross
 from pipelines.finebench.distractors import RARE_WEIGHT
+from pipelines.finebench.keyframes import PersonTable
 from pipelines.finebench.units import UnitTable
 from pipelines.finebench.vocabulary import CATEGORIES, CROSS_POOL, STYLES, Template, Vocabulary
-from pipelines.finebench.crossplan import CrossPlan, plan_cross
-from pipelines.finebench.keyframes import PersonTable
 from pipelines.finebench.window import action_rows, forbidden_rows, window_actions, window_deltas
 
 WEIGHT_SCALE = 100
