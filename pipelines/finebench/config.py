@@ -43,7 +43,7 @@ class FinebenchParams(StrictModel):
         "cross", description="cross: one true action and three false ones from any category, keys "
                              "and wrong options balanced (crossplan.py); per_category: the "
                              "published form, four options of the unit's category")
-    max_key_ratio: float = Field(0.27, gt=0.0, le=1.0,
+    max_key_ratio: float = Field(0.25, gt=0.0, le=1.0,
                                  description="cross mode: an action may be the key in at most this "
                                              "share of the questions that show it (0.25 = chance)")
     share_slack: float = Field(0.03, ge=0.0, le=0.2,

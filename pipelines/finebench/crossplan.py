@@ -66,7 +66,8 @@ def inclusion(masses: np.ndarray, draws: int = 3) -> np.ndarray:
         grown = np.exp(-lam * masses)
         gap = wanted - (1.0 - grown).sum(axis=1, keepdims=True)
         lam = lam + gap / np.maximum((masses * grown).sum(axis=1, keepdims=True), 1e-12)
-    return np.where(masses > 0, 1.0 - np.exp(-lam * masses), 0.0)
+    chance = np.where(masses > 0, 1.0 - np.exp(-lam * masses), 0.0)
+    return np.where(positive <= draws, (masses > 0).astype(np.float64), chance)  # all are drawn
 
 
 def fit_distractor_weights(allowed: np.ndarray, kept: np.ndarray, wanted: np.ndarray,
