@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from pipelines.finebench.balance import compound_answers, keep_probabilities, truth_prior
 from pipelines.finebench.config import FinebenchParams
-from pipelines.finebench.crossplan import CrossPlan, plan_cross
+from pipelines.finebench.crossplan import CrossPlan, plan_cross, sample_rows
 from pipelines.finebench.distractors import RARE_WEIGHT
 from pipelines.finebench.keyframes import PersonTable
 from pipelines.finebench.units import UnitTable
@@ -103,12 +103,15 @@ def _compound_groups(compounds: dict[tuple[str, int], tuple[tuple[tuple[int, ...
     return groups
 
 
-def person_forbidden(persons: PersonTable, forbid: np.ndarray, deltas: list[int]
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """(actions, forbidden) per person row of the build: see window.py."""
+def sampled_forbidden(persons: PersonTable, units: UnitTable, forbid: np.ndarray, deltas: list[int]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(actions, forbidden, sampled unit rows) for the units the cross plan looks at: window truth
+    over every person row (cheap), the entailment closure only for the sampled units' persons."""
     actions = action_rows(persons.action_offsets, persons.action_ids, forbid.shape[0])
     window = window_actions(persons.video, persons.person_id, persons.timestamp, actions, deltas)
-    return actions, forbidden_rows(actions, window, forbid)
+    rows = sample_rows(len(units))
+    people = units.person[rows]
+    return actions[people], forbidden_rows(actions[people], window[people], forbid), rows
 
 
 def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
@@ -144,9 +147,10 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
     deltas = window_deltas(params.frames)
     plan = None
     if cross:
-        actions, forbidden = person_forbidden(persons, forbid, deltas)
-        plan = plan_cross(actions, forbidden, units.person, units.category, category_mask,
-                          category_mask.any(axis=0), params.max_key_ratio, params.share_slack)
+        actions, forbidden, rows = sampled_forbidden(persons, units, forbid, deltas)
+        target = np.bincount(units.category, minlength=len(CATEGORIES)) / max(len(units), 1)
+        plan = plan_cross(actions, forbidden, np.arange(len(rows)), units.category[rows], category_mask,
+                          category_mask.any(axis=0), params.max_key_ratio, params.share_slack, target)
     texts = [vocab.actions[a].forms[s] if a in vocab.actions else "" for s in STYLES for a in range(size)]
     texts += [option_text(ids, s, vocab) for s in STYLES for ids in answers]
     names = [vocab.actions[a].name if a in vocab.actions else "" for a in range(size)]

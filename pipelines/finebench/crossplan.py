@@ -32,10 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SAMPLE = 8_000
+SAMPLE = 4_000
 ROUNDS = 10
-FIT_STEPS = 12
-NEWTON_STEPS = 6
+FIT_STEPS = 10
+NEWTON_STEPS = 5
 WEIGHT_SCALE = 1_000_000
 
 
@@ -105,30 +105,35 @@ def _repair_shares(kept_by_class: np.ndarray, target: np.ndarray, slack: float) 
     return keep
 
 
+def sample_rows(count: int) -> np.ndarray:
+    """The units the plan looks at: all, or an even stride of about ``SAMPLE``."""
+    return np.arange(0, count, max(1, -(-count // SAMPLE)))
+
+
 def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarray,
                unit_category: np.ndarray, category_mask: np.ndarray, vocabulary: np.ndarray,
-               max_key_ratio: float, share_slack: float) -> CrossPlan:
+               max_key_ratio: float, share_slack: float, target: np.ndarray | None = None) -> CrossPlan:
     """The plan (see the module docstring). ``actions`` / ``forbidden``: (persons x A) bool, the
-    actions each person does at its keyframe and those never offered to it as wrong options."""
+    actions each person does at its keyframe and those never offered to it as wrong options;
+    ``unit_person`` / ``unit_category``: the (sampled) units; ``target``: each category's share of
+    all the units (default: of these)."""
     size = actions.shape[1]
-    count = len(unit_person)
-    stride = max(1, -(-count // SAMPLE))
-    rows = np.arange(0, count, stride)
-    person, category = unit_person[rows], unit_category[rows]
+    person, category = unit_person, unit_category
     candidates = actions[person] & category_mask[category]
     seen = candidates.sum(axis=0)
     key_weight = np.where(vocabulary, np.maximum(1, np.rint(WEIGHT_SCALE / np.maximum(seen, 1))), 0)
     key_weight = key_weight.astype(np.int64)
     chance = key_probabilities(candidates, key_weight)
     allowed = (~forbidden[person] & vocabulary).astype(np.float64)
-    target = np.bincount(unit_category, minlength=len(category_mask)) / max(count, 1)
+    if target is None:
+        target = np.bincount(unit_category, minlength=len(category_mask)) / max(len(unit_category), 1)
     odds = max_key_ratio / (1.0 - max_key_ratio) if max_key_ratio < 1 else np.inf
 
     keep_key = np.ones(size)
     keep_class = np.ones((len(category_mask), 2))
     capped = np.zeros(size, dtype=bool)
     weights = vocabulary.astype(np.float64)
-    host = np.zeros(len(rows), dtype=np.int64)
+    host = np.zeros(len(person), dtype=np.int64)
     for _ in range(ROUNDS):
         joint = chance * keep_key * keep_class[category, host][:, None]
         capacity = joint.sum(axis=1) @ allowed
