@@ -138,8 +138,9 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
         joint = chance * keep_key * keep_class[category, host][:, None]
         capacity = joint.sum(axis=1) @ allowed
         keys = joint.sum(axis=0)
-        keep_key = np.minimum(1.0, keep_key * np.sqrt(np.where(keys > 0, odds * capacity / np.maximum(
-            keys, 1e-12), 1.0)))
+        if np.isfinite(odds):  # max_key_ratio 1: no cap
+            keep_key = np.minimum(1.0, keep_key * np.sqrt(np.where(keys > 0, odds * capacity / np.maximum(
+                keys, 1e-12), 1.0)))
         capped = keep_key < 0.999
         host = (forbidden[person, int(np.argmin(keep_key))] & capped.any()).astype(np.int64)
         by_key = (chance * keep_key).sum(axis=1)
