@@ -126,7 +126,8 @@ def test_fallback_uses_tier_c_and_keeps_the_hard_rules(ava_files):
     vocab = load_vocabulary(labels)
     rows, rejects, _ = read_annotation_columns(ava_files["csv"], KNOWN)
     persons, _ = group_keyframes(rows, rejects, set())
-    context = make_context(vocab, FinebenchParams(), build_units(persons, vocab))
+    context = make_context(vocab, FinebenchParams(option_mode="per_category"), build_units(persons, vocab),
+                           persons)
     movement = vocab.by_category["person_movement"]
     truth = movement[0]
     # The person also does every other movement action (and their similar actions) in this unit's

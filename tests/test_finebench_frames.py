@@ -41,7 +41,7 @@ def build(tmp_path_factory):
     out = root / "out"
     assert main(["finebench", "build", "--ava-csv", str(root / "ann.csv"), "--labels", str(LABELS),
                  "--videos", str(videos), "--out", str(out), "--no-progress",
-                 "--max-answer-share", "1"]) == 0
+                 "--max-answer-share", "1", "--max-key-ratio", "1"]) == 0
     return out / "finebench" / "0.1.0", videos
 
 
@@ -82,7 +82,7 @@ def test_frames_pass_resumes_video_by_video(build):
     build_dir, videos = build
     root = build_dir.parents[2]
     inputs = FinebenchInputs(root / "ann.csv", LABELS, None, videos)
-    params = FinebenchParams(max_answer_share=1.0)
+    params = FinebenchParams(max_answer_share=1.0, max_key_ratio=1.0)
 
     def stop(name: str, done: int) -> None:
         if name == "frames" and done == 1:

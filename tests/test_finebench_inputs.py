@@ -26,7 +26,8 @@ def run(tmp_path: Path, rows: list[str] | bytes, capsys, name: str = "ann.csv") 
         ann.write_text("\n".join(rows) + ("\n" if rows else ""))
     labels = Path(__file__).resolve().parents[1].parent / "shared/data/ava/ava_action_list_v2.2.pbtxt"
     code = main(["finebench", "build", "--ava-csv", str(ann), "--labels", str(labels),
-                 "--out", str(tmp_path / "out"), "--no-progress", "--max-answer-share", "1"])
+                 "--out", str(tmp_path / "out"), "--no-progress", "--max-answer-share", "1",
+                 "--max-key-ratio", "1", "--blind-sample", "0"])
     return code, capsys.readouterr().err, tmp_path / "out/finebench/0.1.0"
 
 

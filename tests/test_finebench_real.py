@@ -90,7 +90,20 @@ def test_malformed_row_rejected_and_rest_built(real_build):
     assert len(lines) == sum(sum(s.rejected.values()) for s in real_build.ledger.stages.values())
 
 
-def test_exactly_one_correct_option_and_false_distractors(real_build, raw, action_forms):
+@pytest.fixture(scope="module")
+def per_category_build(tmp_path_factory, ava_files):
+    """The published per-category form (``option_mode="per_category"``), still available."""
+    from pipelines.core.executors import LocalExecutor
+    from pipelines.finebench.build import FinebenchInputs, build_finebench
+    from pipelines.finebench.config import FinebenchParams
+
+    inputs = FinebenchInputs(ava_files["csv"], ava_files["labels"], ava_files["excluded"])
+    return build_finebench(inputs, FinebenchParams(option_mode="per_category", blind_sample=0),
+                           tmp_path_factory.mktemp("per_category"), "1.0.0", LocalExecutor(1, progress=False))
+
+
+def test_exactly_one_correct_option_and_false_distractors(per_category_build, raw, action_forms):
+    real_build = per_category_build
     forms, category_of = action_forms
     styles = template_styles()
     compound = 0

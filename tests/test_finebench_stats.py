@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from scipy.stats import chi2, chisquare
 
+from pipelines.finebench.blindstats import acceptance
 from pipelines.finebench.schema import MCQ_FEATURES
 from pipelines.finebench.stats import blind_baselines, build_stats, letter_balance
 from pipelines.finebench.subset import shares
@@ -79,6 +80,10 @@ def reference_stats(records: Sequence[dict[str, Any]], subset_ids: Sequence[str]
         "subset_by_category": dict(sorted(Counter(r["category"] for r in subset).items())),
         "full_by_category_share": dict(sorted(shares(by_category).items())),
         "subset_by_category_share": dict(sorted(shares(Counter(r["category"] for r in subset)).items())),
+        # the core blind model is not computed by default (blind_sample=0); acceptance figures
+        # then compare the categories with themselves (no offered units given)
+        "blind": None,
+        "acceptance": acceptance(dict(by_category), dict(by_category), None),
     }
 
 
@@ -162,7 +167,7 @@ def plain(value: Any) -> bool:
         return all(type(k) in (str, int) and plain(v) for k, v in value.items())
     if isinstance(value, list):
         return all(plain(v) for v in value)
-    return type(value) in (str, int, float, bool)
+    return value is None or type(value) in (str, int, float, bool)
 
 
 # the last case has more (template, text) pairs than rows: the sparse template-count lookup
@@ -206,4 +211,14 @@ def test_real_build_matches_reference(real_build):
     assert len(records) == real_build.stats["questions"] > 0
     expected = reference_stats(records, subset_ids)
     assert build_stats(table, subset_ids) == expected
-    assert real_build.stats == expected
+    new = ("blind", "acceptance")
+    assert {k: v for k, v in real_build.stats.items() if k not in new} == {
+        k: v for k, v in expected.items() if k not in new}
+    # the build's acceptance figures: offered units from the ledger, blind model split both ways
+    figures, blind = real_build.stats["acceptance"], real_build.stats["blind"]
+    assert figures["units_offered"] == real_build.ledger.stages["units"].inputs
+    assert figures["kept"] == pytest.approx(len(records) / figures["units_offered"])
+    assert set(blind["splits"]) == {"video", "keyframe"} and blind["chance"] == 0.25
+    assert figures["blind_best"] == blind["best"] == max(
+        v for split in blind["splits"].values() for k, v in split.items() if k != "groups")
+    assert figures["blind_ok"] == (blind["best"] <= 0.30)

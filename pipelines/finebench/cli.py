@@ -37,10 +37,22 @@ def inputs_from_args(args: argparse.Namespace, _params: Any) -> tuple[FinebenchI
 
 
 def summary(outcome: Any) -> dict[str, Any]:
+    """The summary lines, ending with the three acceptance figures (issue 8)."""
     stats = outcome.stats
+    figures = stats["acceptance"]
+    best = figures["blind_best"]
+    blind = ("not computed (--blind-sample 0)" if best is None else
+             f"{best:.1%} ({stats['blind']['best_model']}, target <= {figures['blind_target']:.0%}"
+             f"{', ABOVE TARGET' if not figures['blind_ok'] else ''})")
+    shares = ", ".join(f"{c} {s['questions']:.1%} vs {s['units']:.1%}"
+                       for c, s in figures["category_shares"].items())
     return {"questions": f"{stats['questions']} ({stats['subset_questions']} in subset)",
             "answer letters": stats["letters"]["counts"],
-            "blind baselines": {k: round(v, 3) for k, v in stats["blind_baselines"].items()}}
+            "blind baselines": {k: round(v, 3) for k, v in stats["blind_baselines"].items()},
+            "blind model (best)": blind,
+            "kept": f"{figures['kept']:.1%} of {figures['units_offered']} units (target >= 60%)",
+            "category shares (questions vs units)": f"{shares} (largest gap "
+                                                    f"{figures['largest_share_gap']:.1%}, target <= 5%)"}
 
 
 def add_demo_action(actions: argparse._SubParsersAction) -> None:

@@ -128,17 +128,18 @@ def unit_keys(video: VideoInput) -> pa.Array:
     return pc.binary_join_element_wise(video.video_id, stamps, persons, categories, "/")
 
 
-def question_table(ctx: GenerationContext, video: VideoInput, accepted: np.ndarray, keys: pa.Array,
-                   template: np.ndarray, slot: np.ndarray, wrong: np.ndarray, tiers: np.ndarray,
-                   extra_texts: list[str], ranks: np.ndarray, counts: np.ndarray) -> pa.Table:
+def question_table(ctx: GenerationContext, video: VideoInput, accepted: np.ndarray, answer: np.ndarray,
+                   keys: pa.Array, template: np.ndarray, slot: np.ndarray, wrong: np.ndarray,
+                   tiers: np.ndarray, extra_texts: list[str], ranks: np.ndarray, counts: np.ndarray
+                   ) -> pa.Table:
     """The accepted units' rows, in unit order (see schema.py for the columns).
 
-    ``wrong`` holds option codes: below ``len(ctx.option_texts)`` they index it, above they index
-    ``extra_texts`` (options made by the fallback path)."""
+    ``answer`` holds the accepted units' answer codes (indices in ``ctx.answers``); ``wrong`` holds
+    option codes: below ``len(ctx.option_texts)`` they index it, above they index ``extra_texts``
+    (options made by the fallback path)."""
     n = len(accepted)
     person = video.unit_person[accepted]
     used_persons, person_index = np.unique(person, return_inverse=True)
-    answer = video.unit_answer[accepted]
     template = template[accepted]
     truth = answer_option(ctx, ctx.template_style[template], answer)
     options = np.empty((n, 4), dtype=np.int64)

@@ -35,10 +35,28 @@ class FinebenchParams(StrictModel):
     min_center_gap: float = Field(0.03, ge=0.0, le=0.5,
                                   description="persons whose box centres are closer than this "
                                               "(fraction of width) are not ordered; unit rejected")
-    tier_a_boost: float = Field(3.0, gt=0, description="weight multiplier for curated similar actions")
+    max_horizontal_overlap: float = Field(0.8, ge=0.0, le=1.0,
+                                          description="a target whose box shares more than this "
+                                                      "fraction of the narrower width with a "
+                                                      "neighbour's is not named; unit rejected")
+    option_mode: Literal["cross", "per_category"] = Field(
+        "cross", description="cross: one true action and three false ones from any category, keys "
+                             "and wrong options balanced (crossplan.py); per_category: the "
+                             "published form, four options of the unit's category")
+    max_key_ratio: float = Field(0.25, gt=0.0, le=1.0,
+                                 description="cross mode: an action may be the key in at most this "
+                                             "share of the questions that show it (0.25 = chance)")
+    share_slack: float = Field(0.03, ge=0.0, le=0.2,
+                               description="cross mode: a category's share of the kept questions "
+                                           "may differ from its share of the units by this much")
+    tier_a_boost: float = Field(3.0, gt=0, description="per_category mode: weight multiplier for "
+                                                       "curated similar actions")
     max_answer_share: float = Field(0.25, gt=0, le=1.0,
-                                    description="cap on any one answer's share of its category "
-                                                "(1 = no cap); see balance.py")
+                                    description="per_category mode: cap on any one answer's share "
+                                                "of its category (1 = no cap); see balance.py")
+    blind_sample: int = Field(20_000, ge=0,
+                              description="questions the core blind model is trained and tested on "
+                                          "(a keyed sample when there are more; 0 = not computed)")
     frames: FrameWindow = FrameWindow()
     subset_fraction: float = Field(0.10, gt=0, le=1.0, description="share of videos in the subset config")
     rows_per_shard: int = Field(100_000, ge=1, description="rows per parquet shard")

@@ -17,9 +17,12 @@ import pyarrow as pa
 
 from pipelines.finebench.balance import compound_answers, keep_probabilities, truth_prior
 from pipelines.finebench.config import FinebenchParams
+from pipelines.finebench.crossplan import CrossPlan, plan_cross, sample_rows
 from pipelines.finebench.distractors import RARE_WEIGHT
+from pipelines.finebench.keyframes import PersonTable
 from pipelines.finebench.units import UnitTable
-from pipelines.finebench.vocabulary import CATEGORIES, STYLES, Template, Vocabulary
+from pipelines.finebench.vocabulary import CATEGORIES, CROSS_POOL, STYLES, Template, Vocabulary
+from pipelines.finebench.window import action_rows, forbidden_rows, window_actions, window_deltas
 
 WEIGHT_SCALE = 100
 
@@ -64,6 +67,9 @@ class GenerationContext:
     template_count: np.ndarray  # number of templates of each category
     template_ids: pa.Array  # id of every template
     template_style: np.ndarray  # style index of every template
+    single_code: np.ndarray  # [action id] -> index in ``answers`` of the one-action answer
+    window: list[int]  # offsets (s) of the other keyframes inside the frames a question shows
+    plan: CrossPlan | None  # cross-category option mode (crossplan.py); None: the per-category form
     # Scalar fallback (rare units the vector path cannot serve): float prior and compound lists.
     prior: dict[int, float] = field(default_factory=dict)
     compounds: dict[tuple[str, int], tuple[tuple[tuple[int, ...], float], ...]] = field(default_factory=dict)
@@ -97,15 +103,34 @@ def _compound_groups(compounds: dict[tuple[str, int], tuple[tuple[tuple[int, ...
     return groups
 
 
-def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable) -> GenerationContext:
-    """Balance the answers (keep probabilities, prior) and tabulate the vocabulary for the build."""
+def sampled_forbidden(persons: PersonTable, units: UnitTable, forbid: np.ndarray, deltas: list[int]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(actions, forbidden, sampled unit rows) for the units the cross plan looks at: window truth
+    over every person row (cheap), the entailment closure only for the sampled units' persons."""
+    actions = action_rows(persons.action_offsets, persons.action_ids, forbid.shape[0])
+    window = window_actions(persons.video, persons.person_id, persons.timestamp, actions, deltas)
+    rows = sample_rows(len(units))
+    people = units.person[rows]
+    return actions[people], forbidden_rows(actions[people], window[people], forbid), rows
+
+
+def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
+                 persons: PersonTable) -> GenerationContext:
+    """Balance the answers (keep probabilities, prior, or the cross plan) and tabulate the
+    vocabulary for the build."""
+    cross = params.option_mode == "cross"
     counts: Counter[tuple[str, tuple[int, ...]]] = units.counts()
-    keep_by_key = keep_probabilities(counts, params.max_answer_share)
+    keep_by_key = keep_probabilities(counts, 1.0 if cross else params.max_answer_share)
     prior = truth_prior(counts, keep_by_key)
     compounds = compound_answers(counts, keep_by_key)
     size = max(vocab.actions) + 1  # ids are < 128 (actions.yaml lists the 80 AVA ids)
     answer_category = {ids: c for c, ids in counts}
-    answers = units.answers
+    known = set(units.answers)
+    answers = units.answers + [(a,) for a in sorted(vocab.actions) if (a,) not in known]
+    single_code = np.full(size, -1, dtype=np.int64)
+    for i, ids in enumerate(answers):
+        if len(ids) == 1:
+            single_code[ids[0]] = i
 
     forbid = np.eye(size, dtype=bool)
     similar = np.zeros((size, size), dtype=bool)
@@ -119,11 +144,19 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable) -
     for i, ids in enumerate(answers):
         similar_union[i] = similar[list(ids)].any(axis=0)
 
+    deltas = window_deltas(params.frames)
+    plan = None
+    if cross:
+        actions, forbidden, rows = sampled_forbidden(persons, units, forbid, deltas)
+        target = np.bincount(units.category, minlength=len(CATEGORIES)) / max(len(units), 1)
+        plan = plan_cross(actions, forbidden, np.arange(len(rows)), units.category[rows], category_mask,
+                          category_mask.any(axis=0), params.max_key_ratio, params.share_slack, target)
     texts = [vocab.actions[a].forms[s] if a in vocab.actions else "" for s in STYLES for a in range(size)]
     texts += [option_text(ids, s, vocab) for s in STYLES for ids in answers]
     names = [vocab.actions[a].name if a in vocab.actions else "" for a in range(size)]
-    templates = [t for c in CATEGORIES for t in vocab.templates[c]]
-    counts_per_category = [len(vocab.templates[c]) for c in CATEGORIES]
+    pools = (*CATEGORIES, CROSS_POOL)  # the cross pool comes last (index len(CATEGORIES))
+    templates = [t for c in pools for t in vocab.templates[c]]
+    counts_per_category = [len(vocab.templates[c]) for c in pools]
     return GenerationContext(
         vocab=vocab, params=params, answers=answers,
         answer_size=np.array([len(ids) for ids in answers], dtype=np.int64),
@@ -141,4 +174,4 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable) -
         template_count=np.array(counts_per_category, dtype=np.int64),
         template_ids=pa.array([t.id for t in templates], pa.string()),
         template_style=np.array([STYLES.index(t.style) for t in templates], dtype=np.int64),
-        prior=prior, compounds=compounds)
+        single_code=single_code, window=deltas, plan=plan, prior=prior, compounds=compounds)

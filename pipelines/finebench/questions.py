@@ -24,6 +24,7 @@ import pyarrow as pa
 from pipelines.core.referring import ORDINALS, rank_people_columns
 from pipelines.finebench.columns import VideoInput, question_table, unit_keys
 from pipelines.finebench.context import GenerationContext, option_text
+from pipelines.finebench.cross import KEY_SHARE_CAP, NOT_ENOUGH, Choice, cross_choice
 from pipelines.finebench.draws import (
     PERMUTATIONS_3,
     PERMUTATIONS_4,
@@ -34,6 +35,7 @@ from pipelines.finebench.draws import (
 from pipelines.finebench.fallback import fallback_wrong_options
 from pipelines.finebench.options import compound_options, single_options
 from pipelines.finebench.vocabulary import CATEGORIES
+from pipelines.finebench.window import action_rows, forbidden_rows, window_actions
 
 
 @dataclass
@@ -67,7 +69,7 @@ def _wrong_options(ctx: GenerationContext, video: VideoInput, keys: pa.Array, al
         p = int(video.unit_person[index])
         options = fallback_wrong_options(
             ctx, keys[index].as_py(), ctx.answers[video.unit_answer[index]],
-            tuple(video.action_ids[video.action_offsets[p]:video.action_offsets[p + 1]].tolist()),
+            tuple(np.flatnonzero(forbidden[p]).tolist()),  # keyframe + window actions and entailed ones
             CATEGORIES[video.unit_category[index]])
         if options is None:
             continue
@@ -82,42 +84,61 @@ def _wrong_options(ctx: GenerationContext, video: VideoInput, keys: pa.Array, al
         extra_texts
 
 
-def generate_video(ctx: GenerationContext, video: VideoInput) -> VideoResult:
-    """All units of one video -> the question table and the unit rejections."""
-    params = ctx.params
-    ranks, clear, counts = rank_people_columns(video, params.min_center_gap)
-    forbidden = np.logical_or.reduceat(ctx.forbid[video.action_ids], video.action_offsets[:-1], axis=0)
-    person, category, answer = video.unit_person, video.unit_category, video.unit_answer
-    keys = unit_keys(video)
-    draws = unit_uniforms(unit_seeds(params.seed, keys), 6)
+REASONS = ("", "ambiguous_reference", "", "category_share", "not_enough_distractors")
 
-    rank_u, count_u = ranks[person], counts[person]
-    ambiguous = ~clear[person] | ((count_u > len(ORDINALS)) & (rank_u != 1) & (rank_u != count_u))
+
+def per_category_choice(ctx: GenerationContext, video: VideoInput, keys: pa.Array, forbidden: np.ndarray,
+                        ambiguous: np.ndarray, draws: np.ndarray) -> Choice:
+    """The published form: four options of the unit's category (answer-share cap, tiers a/b/c)."""
+    category, answer = video.unit_category, video.unit_answer
     capped = ~ambiguous & (draws[:, 0] >= ctx.keep[answer])
     alive = ~ambiguous & ~capped
     template = ctx.template_start[category] + scaled_index(draws[:, 1], ctx.template_count[category])
-    wrong, tiers, served, extra_texts = _wrong_options(ctx, video, keys, alive, forbidden, template, draws)
+    wrong, tiers, served, extra_texts = _wrong_options(ctx, video, keys, alive, forbidden,
+                                                       template, draws)
+    reason = np.where(ambiguous, 1, np.where(capped, KEY_SHARE_CAP, np.where(served, 0, NOT_ENOUGH)))
+    return Choice(reason, answer, template, wrong, tiers, extra_texts)
+
+
+def generate_video(ctx: GenerationContext, video: VideoInput) -> VideoResult:
+    """All units of one video -> the question table and the unit rejections."""
+    params = ctx.params
+    ranks, clear, counts = rank_people_columns(video, params.min_center_gap, params.max_horizontal_overlap)
+    actions = action_rows(video.action_offsets, video.action_ids, ctx.forbid.shape[0])
+    window = window_actions(np.zeros(len(video.timestamp), dtype=np.int64), video.person_id,
+                            video.timestamp, actions, ctx.window)
+    forbidden = forbidden_rows(actions, window, ctx.forbid)
+    person, category = video.unit_person, video.unit_category
+    keys = unit_keys(video)
+    draws = unit_uniforms(unit_seeds(params.seed, keys), 7)
+    rank_u, count_u = ranks[person], counts[person]
+    ambiguous = ~clear[person] | ((count_u > len(ORDINALS)) & (rank_u != 1) & (rank_u != count_u))
+    choice = (cross_choice(ctx, video, actions, forbidden, ambiguous, draws) if ctx.plan is not None
+              else per_category_choice(ctx, video, keys, forbidden, ambiguous, draws))
 
     result = VideoResult(video.video_id, units=len(keys))
-    rejected = np.flatnonzero(~(alive & served))
-    cap_detail = [f"answer over {params.max_answer_share:.0%} of {c}" for c in CATEGORIES]
-    ambiguous_detail = f" persons, centre gap < {params.min_center_gap}"
+    cap_reason = "key_share_cap" if ctx.plan is not None else "answer_share_cap"
+    cap_detail = ("key over its share of the questions showing it" if ctx.plan is not None
+                  else f"answer over {params.max_answer_share:.0%} of its category")
+    details = ["", f" persons, centre gap < {params.min_center_gap} or horizontal overlap > "
+               f"{params.max_horizontal_overlap}", cap_detail, "category over its share of the units", ""]
+    rejected = np.flatnonzero(choice.reason > 0)
     for key, index in zip(keys.take(pa.array(rejected)).to_pylist(), rejected.tolist(), strict=True):
-        if ambiguous[index]:
-            result.rejects.append((key, "ambiguous_reference", f"{count_u[index]}{ambiguous_detail}"))
-        elif capped[index]:
-            result.rejects.append((key, "answer_share_cap", cap_detail[category[index]]))
-        else:
-            result.rejects.append((key, "not_enough_distractors", ""))
+        code = int(choice.reason[index])
+        name = cap_reason if code == KEY_SHARE_CAP else REASONS[code]
+        detail = f"{count_u[index]}{details[code]}" if code == 1 else details[code]
+        result.rejects.append((key, name, detail))
 
-    accepted = np.flatnonzero(alive & served)
+    accepted = np.flatnonzero(choice.reason == 0)
     blocks = [f"{video.video_id}/letters/{b}" for b in range((len(accepted) + 3) // 4)]
     block_slots = PERMUTATIONS_4[scaled_index(unit_uniforms(unit_seeds(params.seed, blocks), 1)[:, 0], 24)]
     position = np.arange(len(accepted))
     slot = block_slots[position // 4, position % 4] if len(accepted) else position
-    result.table = question_table(ctx, video, accepted, keys, template, slot, wrong[accepted],
-                                  tiers[accepted], extra_texts, ranks, counts)
-    compound = ctx.answer_size[answer[accepted]] > 1
+    answer = choice.answer[accepted]
+    result.table = question_table(ctx, video, accepted, answer, keys, choice.template, slot,
+                                  choice.wrong[accepted], choice.tiers[accepted], choice.extra_texts,
+                                  ranks, counts)
+    compound = ctx.answer_size[answer] > 1
     cells, sizes = np.unique(category[accepted] * 2 + compound, return_counts=True)
     for cell, n in zip(cells.tolist(), sizes.tolist(), strict=True):
         result.mix[f"{CATEGORIES[cell // 2]}/{'compound' if cell % 2 else 'single'}"] = n

@@ -84,7 +84,8 @@ def plan(build: Build) -> Plan:
     units = build_units(persons, vocab)
     work = video_inputs(persons, units)
     build.state["vocab"] = vocab
-    return Plan(UnitPass("videos", video_unit, make_context(vocab, params, units), work,
+    build.state["offered"] = units.counts_by_category()
+    return Plan(UnitPass("videos", video_unit, make_context(vocab, params, units, persons), work,
                          [video.video_id for video in work]), tally)
 
 
@@ -124,7 +125,8 @@ def publish(build: Build, tables: dict[str, Rows]) -> dict[str, Any]:
     params, table = build.params, tables["mcq"]
     assert isinstance(table, pa.Table) and build.input_files is not None
     write_exports(build.build_dir, tables, params.frames)
-    stats = build_stats(table, build.state["subset_ids"])
+    stats = build_stats(table, build.state["subset_ids"], build.state["offered"], params.seed,
+                        params.blind_sample)
     write_card_and_report(build.build_dir, table, stats, build.ledger, params, build.version,
                           dict(build.input_files.sums), build.state["vocab"])
     return stats

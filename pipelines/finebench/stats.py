@@ -14,7 +14,7 @@ which is neutral because letters are balanced.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import chdtrc  # chi-square survival function (scipy.stats costs 0.7 s to import)
 
+from pipelines.finebench.blindstats import acceptance, blind_report
 from pipelines.finebench.subset import shares
 
 LETTERS = "ABCD"
@@ -106,8 +107,11 @@ def _persons_per_keyframe(table: pa.Table) -> tuple[int, dict[int, int]]:
     return len(last), {int(v): int(c) for v, c in zip(values, counts, strict=True)}
 
 
-def build_stats(table: pa.Table, subset_ids: Sequence[str]) -> dict[str, Any]:
-    """Everything the data card and the report show."""
+def build_stats(table: pa.Table, subset_ids: Sequence[str], offered: Mapping[str, int] | None = None,
+                blind_seed: int = 0, blind_sample: int = 0) -> dict[str, Any]:
+    """Everything the data card and the report show. ``offered``: units per category before any
+    rejection (for the acceptance figures); ``blind_sample``: how many questions the core blind
+    model sees (0 = not computed)."""
     n = table.num_rows
     category = _column(table, "category")
     compound_rows = pc.fill_null(_column(table, "is_compound"), False)
@@ -118,6 +122,7 @@ def build_stats(table: pa.Table, subset_ids: Sequence[str]) -> dict[str, Any]:
     tiers = _counts(pc.list_flatten(_column(table, "distractor_tiers")))
     total_tiers = sum(tiers.values()) or 1
     keyframes, persons = _persons_per_keyframe(table)
+    blind = blind_report(table, blind_seed, blind_sample) if n else None
     return {
         "questions": n,
         "videos": len(_counts(_column(table, "video_id"))),
@@ -130,6 +135,8 @@ def build_stats(table: pa.Table, subset_ids: Sequence[str]) -> dict[str, Any]:
         "tier_shares": {t: tiers[t] / total_tiers for t in sorted(tiers)},
         "templates_used": dict(sorted(_counts(_column(table, "template_id")).items())),
         "blind_baselines": blind_baselines(table),
+        "blind": blind,
+        "acceptance": acceptance(by_category, offered if offered is not None else by_category, blind),
         "chance": 0.25,
         "subset_videos": list(subset_ids),
         "subset_questions": in_subset.true_count,

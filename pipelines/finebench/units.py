@@ -37,6 +37,12 @@ class UnitTable:
                         for i, ids in enumerate(self.answers) if tally[i]})
 
 
+    def counts_by_category(self) -> dict[str, int]:
+        """Units per category (what the CSV offers, before any rejection)."""
+        tally = np.bincount(self.category, minlength=len(CATEGORIES))
+        return {c: int(n) for c, n in zip(CATEGORIES, tally.tolist(), strict=True)}
+
+
 def category_lookup(vocab: Vocabulary) -> np.ndarray:
     """Category index of every action id (-1 for ids outside the vocabulary)."""
     lookup = np.full(max(vocab.actions) + 1, -1, dtype=np.int64)

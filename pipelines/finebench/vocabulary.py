@@ -19,6 +19,7 @@ from pipelines.core.errors import InputError
 from pipelines.core.paths import SIMILARITY_DIR, TEMPLATES_DIR
 
 CATEGORIES = ("person_movement", "object_manipulation", "person_interaction")
+CROSS_POOL = "cross_category"  # template pool of the cross-category option mode
 STYLES = ("gerund", "third", "base", "label")
 
 
@@ -70,6 +71,21 @@ def _ids_by_name(path: Path, names: list[str], by_name: dict[str, int], key: str
     return tuple(by_name[n] for n in names)
 
 
+def entailment_closure(implied: dict[int, set[int]]) -> dict[int, set[int]]:
+    """Transitive closure: answer phone -> carry/hold and carry/hold -> touch give answer phone ->
+    touch."""
+    closed = {k: set(v) for k, v in implied.items()}
+    changed = True
+    while changed:
+        changed = False
+        for source, targets in closed.items():
+            reached = set().union(*(closed.get(t, set()) for t in targets)) - targets - {source}
+            if reached:
+                targets |= reached
+                changed = True
+    return closed
+
+
 def load_vocabulary(labels: dict[int, Label], similarity_map: str = "curated",
                     templates_dir: Path = TEMPLATES_DIR / "finebench",
                     similarity_dir: Path = SIMILARITY_DIR) -> Vocabulary:
@@ -95,15 +111,23 @@ def load_vocabulary(labels: dict[int, Label], similarity_map: str = "curated",
     by_name = {e["name"]: i for i, e in entries.items()}
     similar = {by_name[name]: _ids_by_name(map_path, names, by_name, name)
                for name, names in data["similar"].items() if name in by_name}
+    implied: dict[int, set[int]] = {}
+    # Entailment is a fact about the actions, not about similarity: the curated pairs always apply.
+    curated_path = similarity_dir / "ava_curated.yaml"
+    sources = [(map_path, data)] + ([(curated_path, _load_yaml(curated_path))] if map_path != curated_path
+                                   and curated_path.exists() else [])
+    for path, content in sources:
+        for name, names in (content.get("entails") or {}).items():
+            source = _ids_by_name(path, [name], by_name, name)[0]
+            implied.setdefault(source, set()).update(_ids_by_name(path, names, by_name, name))
     incompatible: dict[int, set[int]] = {i: set() for i in actions}
-    for name, names in (data.get("entails") or {}).items():
-        source = _ids_by_name(map_path, [name], by_name, name)[0]
-        for target in _ids_by_name(map_path, names, by_name, name):
+    for source, targets in entailment_closure(implied).items():
+        for target in targets:
             incompatible.setdefault(source, set()).add(target)
             incompatible.setdefault(target, set()).add(source)
 
     templates: dict[str, tuple[Template, ...]] = {}
-    for category in CATEGORIES:
+    for category in (*CATEGORIES, CROSS_POOL):
         path = templates_dir / f"{category}.yaml"
         pool = tuple(Template(t["id"], category, t["text"], t["style"])
                      for t in _load_yaml(path)["templates"])

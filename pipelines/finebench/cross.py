@@ -1,0 +1,68 @@
+"""Cross-category option mode, column-wise for one video (the rules: crossplan.py).
+
+The plan is made per video: a text-only model trained on other keyframes of the same movie
+learns that movie's priors, so every action must be balanced within each video, not only over
+the build (measured: balanced over the build only, the option prior reached 31% split by
+keyframe while 12% split by video).
+
+Per unit: the key is one of the person's actions of the unit's category (drawn with the plan's
+key weights, draw 6); the unit is kept with probability ``keep_key[key] * keep_class[category,
+host]`` (draw 0); the three wrong options are drawn with the plan's distractor weights among the
+actions allowed for the person (never done at the keyframe or at another keyframe of the frames
+shown, never entailing or entailed by one of those; draws 2-4), then shuffled (draw 5).
+Tiers: a = curated similar action of the key, b = same category, c = another category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipelines.finebench.columns import VideoInput
+from pipelines.finebench.context import GenerationContext, action_option
+from pipelines.finebench.draws import PERMUTATIONS_3, draw_without_replacement, scaled_index
+
+KEY_SHARE_CAP, CATEGORY_SHARE, NOT_ENOUGH = 2, 3, 4  # reason codes (see questions.REASONS)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Per unit: ``reason`` (0 = accepted), answer code, template, wrong option codes, tiers."""
+
+    reason: np.ndarray
+    answer: np.ndarray
+    template: np.ndarray
+    wrong: np.ndarray
+    tiers: np.ndarray
+    extra_texts: list[str]
+
+
+def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray, forbidden: np.ndarray,
+                 ambiguous: np.ndarray, draws: np.ndarray) -> Choice:
+    person, category = video.unit_person, video.unit_category
+    plan = ctx.plan
+    assert plan is not None
+    n = len(person)
+    candidates = actions[person] & ctx.category_mask[category]
+    key = draw_without_replacement(candidates * plan.key_weight, draws[:, 6:7])[:, 0] if n else \
+        np.zeros(0, dtype=np.int64)
+    host = (forbidden[person, max(plan.scarcest, 0)] & (plan.scarcest >= 0)).astype(np.int64)
+    reason = np.where(ambiguous, 1, 0)
+    by_key = draws[:, 0] >= plan.keep_key[key]
+    by_class = draws[:, 0] >= plan.keep_key[key] * plan.keep_class[category, host]
+    reason = np.where(reason == 0, np.where(by_key, KEY_SHARE_CAP, np.where(by_class, CATEGORY_SHARE, 0)),
+                      reason)
+    weights = np.where(forbidden[person], 0, plan.distractor_weight[None, :])
+    reason = np.where((reason == 0) & ((weights > 0).sum(axis=1) < 3), NOT_ENOUGH, reason)
+    rows = np.flatnonzero(reason == 0)
+    picked = np.zeros((n, 3), dtype=np.int64)
+    picked[rows] = draw_without_replacement(weights[rows], draws[rows, 2:5])
+    picked = np.take_along_axis(picked, PERMUTATIONS_3[scaled_index(draws[:, 5], 6)], axis=1)
+    similar = np.take_along_axis(ctx.similar[key], picked, axis=1)
+    same = ctx.category_mask[category][np.arange(n)[:, None], picked]
+    tiers = np.where(similar, 0, np.where(same, 1, 2))
+    pool = len(ctx.template_start) - 1
+    template = ctx.template_start[pool] + scaled_index(draws[:, 1], int(ctx.template_count[pool]))
+    wrong = action_option(ctx, ctx.template_style[template][:, None], picked)
+    return Choice(reason, ctx.single_code[key], template, wrong, tiers, [])
