@@ -110,7 +110,8 @@ def test_stale_media_exports_are_removed(built: TimewarpResult, rendered: Path, 
 
 
 @pytest.mark.parametrize("media", [False, True], ids=["no_media", "media"])
-def test_llamafactory_video_tags_match_video_lists(built: TimewarpResult, rendered: Path, media: bool) -> None:
+def test_llamafactory_video_tags_match_video_lists(built: TimewarpResult, rendered: Path,
+                                                   media: bool) -> None:
     out = rendered if media else exports(built)
     for name in ("sft", "dpo", "kto"):
         for record in json.loads((out / "llamafactory" / f"timewarp_{name}.json").read_text()):
