@@ -97,3 +97,21 @@ def vlmevalkit_class(path: Path, name: str) -> type:
     _stub_vlmeval()
     module = load_module(path, f"vlmeval.dataset.exported_{path.stem}_{next(_COUNTER)}")
     return getattr(module, name)
+
+
+def timewarp_demo_without_media(root: Path) -> Path:
+    """The timewarp demo metadata built in ``root`` without rendering (no clips, fast); the build
+    folder."""
+    import json
+
+    from pipelines.core.executors import LocalExecutor
+    from pipelines.timewarp.build import build_timewarp
+    from pipelines.timewarp.config import TimewarpParams
+    from pipelines.timewarp.demo import VIDEOS, invalid_examples, metadata
+
+    meta = root / "metadata"
+    meta.mkdir(parents=True)
+    for video_id, data in ({v: metadata(v, s) for v, s in VIDEOS.items()} | invalid_examples()).items():
+        (meta / f"{video_id}.json").write_text(json.dumps(data, sort_keys=True))
+    result = build_timewarp(meta, TimewarpParams(), root / "out", "0.1.0", LocalExecutor(1, progress=False))
+    return result.build_dir

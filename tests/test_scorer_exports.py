@@ -21,12 +21,8 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.core import answers, evalframes
-from pipelines.core.executors import LocalExecutor
 from pipelines.core.video import VIDEO_SUFFIXES
-from pipelines.timewarp.build import build_timewarp
-from pipelines.timewarp.config import TimewarpParams
-from pipelines.timewarp.demo import VIDEOS, invalid_examples, metadata
-from tests.scorer_harness import lmms_utils, task_yaml, vlmevalkit_class
+from tests.scorer_harness import lmms_utils, task_yaml, timewarp_demo_without_media, vlmevalkit_class
 
 LETTERS = "ABCD"
 # {L}: a letter, {l}: it in lower case, {T}: its option's text
@@ -58,13 +54,7 @@ def finebench_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def timewarp_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The timewarp demo metadata built without rendering (scoring needs no clips)."""
-    root = tmp_path_factory.mktemp("tw_demo")
-    meta = root / "metadata"
-    meta.mkdir()
-    for video_id, data in ({v: metadata(v, s) for v, s in VIDEOS.items()} | invalid_examples()).items():
-        (meta / f"{video_id}.json").write_text(json.dumps(data, sort_keys=True))
-    result = build_timewarp(meta, TimewarpParams(), root / "out", "0.1.0", LocalExecutor(1, progress=False))
-    return result.build_dir
+    return timewarp_demo_without_media(tmp_path_factory.mktemp("tw_demo"))
 
 
 @pytest.fixture(params=["finebench_demo", "ava_excerpt"])

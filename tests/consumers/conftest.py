@@ -41,20 +41,9 @@ def timewarp_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def timewarp_text_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The timewarp demo metadata built without videos (text-only trainer exports)."""
-    from pipelines.core.executors import LocalExecutor
-    from pipelines.timewarp.build import build_timewarp
-    from pipelines.timewarp.config import TimewarpParams
-    from pipelines.timewarp.demo import VIDEOS, invalid_examples, metadata
+    from tests.scorer_harness import timewarp_demo_without_media
 
-    root = tmp_path_factory.mktemp("consumer_tw_text")
-    meta = root / "metadata"
-    meta.mkdir()
-    import json
-
-    for video_id, data in ({v: metadata(v, s) for v, s in VIDEOS.items()} | invalid_examples()).items():
-        (meta / f"{video_id}.json").write_text(json.dumps(data, sort_keys=True))
-    result = build_timewarp(meta, TimewarpParams(), root / "out", "0.1.0", LocalExecutor(1, progress=False))
-    return result.build_dir
+    return timewarp_demo_without_media(tmp_path_factory.mktemp("consumer_tw_text"))
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ converter (ranking for DPO, ``kto_tag`` for KTO), resolving media against ``medi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +34,19 @@ def test_sharegpt_records_align(media: bool, timewarp_demo: Path, timewarp_text_
     build = timewarp_demo if media else timewarp_text_only
     for name in NAMES:
         rows = aligned(build, name, tmp_path)
-        assert rows
-        for row in rows:
+        source = json.loads((build / "exports" / "llamafactory" / f"{name}.json").read_text())
+        assert rows and len(rows) == len(source)
+        for row, record in zip(rows, source, strict=True):
             videos = row["_videos"] or []
             tags = sum(m["content"].count("<video>") for m in row["_prompt"] + row["_response"])
             assert tags == len(videos) == int(media)
             assert all(Path(v).is_absolute() and Path(v).is_file() for v in videos)
             assert row["_prompt"][0]["role"] == "user"
-            assert len(row["_response"]) == (2 if name == "timewarp_dpo" else 1)
-            if name == "timewarp_dpo":
-                assert row["_response"][0]["content"] != row["_response"][1]["content"]
+            responses = [m["content"] for m in row["_response"]]
+            if name == "timewarp_sft":
+                assert len(responses) == 1 and responses[0]
+            elif name == "timewarp_dpo":  # ranking: chosen, rejected
+                assert responses == [record["chosen"]["value"], record["rejected"]["value"]]
+            else:  # KTO: LLaMA-Factory pads the side the kto_tag does not hold with ""
+                kept = record["conversations"][-1]["value"]
+                assert responses == ([kept, ""] if record["kto_tag"] else ["", kept])

@@ -4,6 +4,7 @@ TRL's vision format (absolute frame paths cast to images, one image part per fra
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from pathlib import Path
@@ -49,15 +50,16 @@ def load(path: Path) -> Any:
 
 def train_two_steps(name: str, data: Any, tmp_path: Path) -> list[float]:
     model, tokenizer = tiny_model(words(data.to_list()))
+    reference = copy.deepcopy(model)  # TRL would otherwise reload the policy from its (absent) hub id
     common = {"output_dir": str(tmp_path / name), "max_steps": 2, "per_device_train_batch_size": 4,
               "report_to": "none", "logging_steps": 1, "save_strategy": "no", "use_cpu": True,
               "max_length": 256}
     if name == "dpo":
-        trainer = trl.DPOTrainer(model=model, args=trl.DPOConfig(**common), train_dataset=data,
-                                 processing_class=tokenizer)
+        trainer = trl.DPOTrainer(model=model, ref_model=reference, args=trl.DPOConfig(**common),
+                                 train_dataset=data, processing_class=tokenizer)
     else:
-        trainer = trl.KTOTrainer(model=model, args=trl.KTOConfig(**common), train_dataset=data,
-                                 processing_class=tokenizer)
+        trainer = trl.KTOTrainer(model=model, ref_model=reference, args=trl.KTOConfig(**common),
+                                 train_dataset=data, processing_class=tokenizer)
     trainer.train()
     return [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
 
