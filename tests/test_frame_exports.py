@@ -3,6 +3,7 @@ clamped. Checked on real clips through the embedded helper and through the expor
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -114,9 +115,10 @@ def test_vlmevalkit_classes_show_exact_and_fresh_frames(finebench_demo: Path, mk
     lmu.mkdir()
     monkeypatch.setenv("LMUData", str(lmu))
     monkeypatch.setenv("FINEBENCH_VIDEO_ROOT", str(mkv_root))
-    tsv = (finebench_demo / "exports" / "vlmevalkit" / "FineBench_mcq.tsv").read_text().split("\n")
-    header, row = tsv[0].split("\t"), tsv[1].split("\t")
-    values = dict(zip(header, row, strict=True)) | {"video": "clip01", "frame_times": json.dumps(TIMES)}
+    with open(finebench_demo / "exports" / "vlmevalkit" / "FineBench_mcq.tsv", newline="") as handle:
+        first = next(csv.DictReader(handle, delimiter="\t"))
+    header = list(first)
+    values = first | {"video": "clip01", "frame_times": json.dumps(TIMES)}
     (lmu / "FineBench_mcq.tsv").write_text(tsv_text(header, [[values[h] for h in header]]))
     exported = finebench_demo / "exports" / "vlmevalkit" / "finebench_dataset.py"
     finebench = vlmevalkit_class(exported, "FineBench")
