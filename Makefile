@@ -53,7 +53,7 @@ endif
 
 .PHONY: help install build-finebench push-finebench build-timewarp push-timewarp build-fragments \
 	push-fragments build-revos push-revos test lint bench-finebench bench-video bench-llm \
-	bench-fragments bench-revos bench-scale clean
+	bench-fragments bench-revos bench-scale clean test-consumers
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -100,6 +100,24 @@ push-fragments: $(VENV)/.installed  ## publish out/fragments/VERSION: HUB_REPO=o
 
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest -q
+
+# Consumers (lmms-eval, TRL, LLaMA-Factory) live in their own venvs: LLaMA-Factory pins datasets<=4.0
+# and trl<=0.24, TRL 1.16 needs datasets>=4.7, so they cannot share one. First run: several minutes.
+CONSUMERS ?= .venv-consumers
+CONSUMER_EVAL := $(CONSUMERS)/eval-trl
+CONSUMER_LF := $(CONSUMERS)/llamafactory
+
+$(CONSUMERS)/%/.installed: tests/consumers/requirements-%.txt pyproject.toml
+	$(PYTHON) -m venv $(CONSUMERS)/$*
+	$(CONSUMERS)/$*/bin/python -m pip install --quiet --upgrade pip
+	$(CONSUMERS)/$*/bin/python -m pip install --quiet -e '.[dev]' -r $<
+	touch $@
+
+test-consumers: $(CONSUMER_EVAL)/.installed $(CONSUMER_LF)/.installed  ## exports through lmms-eval, TRL, LLaMA-Factory
+	FINEFORGE_CONSUMERS=eval-trl $(CONSUMER_EVAL)/bin/python -m pytest -q -p no:cacheprovider \
+		tests/consumers/test_lmms_eval.py tests/consumers/test_trl.py
+	FINEFORGE_CONSUMERS=llamafactory $(CONSUMER_LF)/bin/python -m pytest -q -p no:cacheprovider \
+		tests/consumers/test_llamafactory.py
 
 lint: $(VENV)/.installed  ## ruff
 	$(VENV)/bin/ruff check pipelines tests benchmarks similarity_maps

@@ -65,7 +65,10 @@ def test_exports_match_records(real_build):
     TaskLoader.add_constructor("!function", lambda ld, node: ld.construct_scalar(node))
     parsed = yaml.load(task, Loader=TaskLoader)
     assert parsed["dataset_path"] == "json"
-    assert parsed["dataset_kwargs"]["data_files"]["test"] == "finebench_mcq.jsonl"
+    # an absolute path computed next to utils.py (loads from any working directory)
+    assert parsed["dataset_kwargs"]["data_files"]["test"] == "utils.FINEBENCH_MCQ_JSONL"
+    assert 'FINEBENCH_MCQ_JSONL = os.path.join(HERE, "finebench_mcq.jsonl")' in (
+        real_build.build_dir / "exports/lmms_eval/utils.py").read_text()
     jsonl = real_build.build_dir / "exports/lmms_eval/finebench_mcq.jsonl"
     assert len(jsonl.read_text().splitlines()) == len(records)
 

@@ -42,6 +42,28 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> TimewarpResult:
     return result
 
 
+def _render_fake_frames(built: TimewarpResult, build_dir: Path) -> None:
+    """A copy of ``built`` with frame folders (files created out of numeric order), re-exported."""
+    shutil.copytree(built.build_dir, build_dir)
+    videos = {r["video"] for c in ("dpo", "kto") for r in built.records[c]}
+    videos |= {r["perturbed_video"] for r in built.records["dpo"]}
+    for video in videos:
+        folder = build_dir / frame_folder(video)
+        folder.mkdir(parents=True)
+        for number in (10, 2, 1, 11, 3):
+            (folder / f"c01_{number:04d}.jpeg").write_bytes(b"\xff\xd8")
+    write_card_exports_report(build_dir, built.records, built.stats, built.ledger, TimewarpParams(),
+                              "1.0.0", {"x.json": "0" * 64})
+
+
+@pytest.fixture(scope="module")
+def rendered(built: TimewarpResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The exports folder of ``built`` re-exported with (stand-in) rendered frames."""
+    build_dir = tmp_path_factory.mktemp("timewarp_rendered") / "build"
+    _render_fake_frames(built, build_dir)
+    return build_dir / "exports"
+
+
 def jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
@@ -55,10 +77,15 @@ def exports(result: TimewarpResult) -> Path:
     return result.build_dir / "exports"
 
 
-def test_every_export_parses_and_counts_equal_config_rows(built: TimewarpResult) -> None:
-    out, rows = exports(built), {c: len(built.records[c]) for c in CONFIGS}
-    assert len(jsonl(out / "llava_hound" / "dpo.jsonl")) == rows["dpo"]
-    assert len(json.loads((out / "llava" / "sft.json").read_text())) == rows["sft"]
+@pytest.mark.parametrize("media", [False, True], ids=["no_media", "media"])
+def test_every_export_parses_and_counts_equal_config_rows(built: TimewarpResult, rendered: Path,
+                                                          media: bool) -> None:
+    out, rows = rendered if media else exports(built), {c: len(built.records[c]) for c in CONFIGS}
+    if media:
+        assert len(jsonl(out / "llava_hound" / "dpo.jsonl")) == rows["dpo"]
+        assert len(json.loads((out / "llava" / "sft.json").read_text())) == rows["sft"]
+    else:  # LLaVA / LLaVA-Hound records are nothing without their clip: not written
+        assert not (out / "llava_hound").exists() and not (out / "llava").exists()
     assert len(jsonl(out / "trl" / "dpo.jsonl")) == rows["dpo"]
     assert len(jsonl(out / "trl" / "kto.jsonl")) == rows["kto"]
     for name in ("sft", "dpo", "kto"):
@@ -66,17 +93,35 @@ def test_every_export_parses_and_counts_equal_config_rows(built: TimewarpResult)
     for variant in ("normal", "shuffled"):
         assert len(tsv(out / "vlmevalkit" / f"TimeWar_{variant}.tsv")) == rows[f"timewar_{variant}"]
         assert len(jsonl(out / "lmms_eval" / f"timewar_{variant}.jsonl")) == rows[f"timewar_{variant}"]
+    paired = tsv(out / "vlmevalkit" / "TimeWar_paired.tsv")
+    assert len(paired) == rows["timewar_normal"] + rows["timewar_shuffled"]
+    assert [r["variant"] for r in paired] == (["normal"] * rows["timewar_normal"]
+                                              + ["shuffled"] * rows["timewar_shuffled"])
 
 
-def test_llamafactory_video_tags_match_video_lists(built: TimewarpResult) -> None:
+def test_stale_media_exports_are_removed(built: TimewarpResult, rendered: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(rendered.parent, copy)
+    shutil.rmtree(copy / "media")
+    write_card_exports_report(copy, built.records, built.stats, built.ledger, TimewarpParams(),
+                              "1.0.0", {"x.json": "0" * 64})
+    assert not (copy / "exports" / "llava_hound" / "dpo.jsonl").exists()
+    assert not (copy / "exports" / "llava" / "sft.json").exists()
+
+
+@pytest.mark.parametrize("media", [False, True], ids=["no_media", "media"])
+def test_llamafactory_video_tags_match_video_lists(built: TimewarpResult, rendered: Path,
+                                                   media: bool) -> None:
+    out = rendered if media else exports(built)
     for name in ("sft", "dpo", "kto"):
-        for record in json.loads((exports(built) / "llamafactory" / f"timewarp_{name}.json").read_text()):
-            assert isinstance(record["videos"], list) and len(record["videos"]) == 1
+        for record in json.loads((out / "llamafactory" / f"timewarp_{name}.json").read_text()):
+            videos = record.get("videos", [])
+            assert ("videos" in record) is media and isinstance(videos, list) and len(videos) == int(media)
             texts = [m["value"] for m in record["conversations"]]
             texts += [record[k]["value"] for k in ("chosen", "rejected") if k in record]
-            assert sum(t.count("<video>") for t in texts) == len(record["videos"])
+            assert sum(t.count("<video>") for t in texts) == len(videos)
             assert record["conversations"][0]["from"] == "human"
-            assert record["videos"][0].startswith("media/") and record["videos"][0].endswith(".mp4")
+            assert all(v.startswith("media/") and v.endswith(".mp4") for v in videos)
             if name == "kto":
                 assert isinstance(record["kto_tag"], bool)
             if name == "dpo":
@@ -84,15 +129,17 @@ def test_llamafactory_video_tags_match_video_lists(built: TimewarpResult) -> Non
                 assert record["chosen"]["from"] == record["rejected"]["from"] == "gpt"
 
 
-def test_dataset_info_references_existing_files_and_columns(built: TimewarpResult) -> None:
-    folder = exports(built) / "llamafactory"
+@pytest.mark.parametrize("media", [False, True], ids=["no_media", "media"])
+def test_dataset_info_references_existing_files_and_columns(built: TimewarpResult, rendered: Path,
+                                                            media: bool) -> None:
+    folder = (rendered if media else exports(built)) / "llamafactory"
     info = json.loads((folder / "dataset_info.json").read_text())
     assert set(info) == {"timewarp_sft", "timewarp_dpo", "timewarp_kto"}
     for name, entry in info.items():
         assert entry["formatting"] == "sharegpt"
         assert entry.get("ranking", False) is (name == "timewarp_dpo")
         records = json.loads((folder / entry["file_name"]).read_text())
-        assert entry["columns"]["videos"] == "videos"
+        assert entry["columns"].get("videos") == ("videos" if media else None)
         for record in records:
             assert set(entry["columns"].values()) <= set(record)
     assert info["timewarp_kto"]["columns"]["kto_tag"] == "kto_tag"
@@ -100,44 +147,40 @@ def test_dataset_info_references_existing_files_and_columns(built: TimewarpResul
 
 
 def _image_parts(messages: list[dict[str, Any]]) -> int:
-    return sum(part["type"] == "image" for m in messages for part in m["content"])
+    return sum(part["type"] == "image" for m in messages if isinstance(m["content"], list)
+               for part in m["content"])
 
 
-def _check_trl(out: Path) -> list[list[str]]:
+def _check_trl(out: Path, media: bool) -> list[list[str]]:
     seen = []
     for name, completions in (("dpo", ("chosen", "rejected")), ("kto", ("completion",))):
         for record in jsonl(out / "trl" / f"{name}.jsonl"):
-            assert set(record) == {"prompt", *completions, "images", *(("label",) if name == "kto" else ())}
+            images = ("images",) if media else ()
+            assert set(record) == {"prompt", *completions, *images, *(("label",) if name == "kto" else ())}
             assert [m["role"] for m in record["prompt"]] == ["user"]
-            assert _image_parts(record["prompt"]) == len(record["images"])
-            assert record["prompt"][0]["content"][-1]["type"] == "text"
+            assert _image_parts(record["prompt"]) == len(record.get("images", []))
+            for message in record["prompt"] + [m for key in completions for m in record[key]]:
+                # vision records use content parts; text-only ones plain strings (any chat template)
+                assert isinstance(message["content"], list if media else str)
+            if media:
+                assert record["prompt"][0]["content"][-1]["type"] == "text"
             for key in completions:
                 assert [m["role"] for m in record[key]] == ["assistant"]
                 assert _image_parts(record[key]) == 0
             if name == "kto":
                 assert isinstance(record["label"], bool)
-            seen.append(record["images"])
+            seen.append(record.get("images"))
     return seen
 
 
-def test_trl_without_media_has_no_image_parts(built: TimewarpResult) -> None:
+def test_trl_without_media_is_text_only(built: TimewarpResult) -> None:
     assert not (built.build_dir / "media").exists()
-    assert all(images == [] for images in _check_trl(exports(built)))
+    assert all(images is None for images in _check_trl(exports(built), media=False))
 
 
-def test_trl_with_frames_lists_them_in_numeric_order(built: TimewarpResult, tmp_path: Path) -> None:
-    build_dir = tmp_path / "rendered"
-    shutil.copytree(built.build_dir, build_dir)
-    videos = {r["video"] for c in ("dpo", "kto") for r in built.records[c]}
-    videos |= {r["perturbed_video"] for r in built.records["dpo"]}
-    for video in videos:
-        folder = build_dir / frame_folder(video)
-        folder.mkdir(parents=True)
-        for number in (10, 2, 1, 11, 3):  # created out of order
-            (folder / f"c01_{number:04d}.jpeg").write_bytes(b"\xff\xd8")
-    write_card_exports_report(build_dir, built.records, built.stats, built.ledger, TimewarpParams(),
-                              "1.0.0", {"x.json": "0" * 64})
-    for images in _check_trl(build_dir / "exports"):
+def test_trl_with_frames_lists_them_in_numeric_order(built: TimewarpResult, rendered: Path) -> None:
+    build_dir = rendered.parent
+    for images in _check_trl(rendered, media=True):
         assert [Path(p).name for p in images] == [f"c01_{n:04d}.jpeg" for n in (1, 2, 3, 10, 11)]
         assert all((build_dir / p).is_file() for p in images)
     kto = jsonl(build_dir / "exports" / "trl" / "kto.jsonl")
@@ -147,8 +190,8 @@ def test_trl_with_frames_lists_them_in_numeric_order(built: TimewarpResult, tmp_
     assert "This build includes the rendered media." in (build_dir / "README.md").read_text()
 
 
-def test_llava_hound_answer_equals_chosen(built: TimewarpResult) -> None:
-    rows = jsonl(exports(built) / "llava_hound" / "dpo.jsonl")
+def test_llava_hound_answer_equals_chosen(built: TimewarpResult, rendered: Path) -> None:
+    rows = jsonl(rendered / "llava_hound" / "dpo.jsonl")
     for record, row in zip(rows, built.records["dpo"], strict=True):
         assert list(record) == ["id", "video", "prompt", "answer", "chosen", "chosen_score", "rejected",
                                 "rejected_score"]
@@ -158,8 +201,8 @@ def test_llava_hound_answer_equals_chosen(built: TimewarpResult) -> None:
         assert record["video"] == f"media/{row['video_id']}/normal_frames"
 
 
-def test_llava_sft_conversations(built: TimewarpResult) -> None:
-    rows = json.loads((exports(built) / "llava" / "sft.json").read_text())
+def test_llava_sft_conversations(built: TimewarpResult, rendered: Path) -> None:
+    rows = json.loads((rendered / "llava" / "sft.json").read_text())
     for record, row in zip(rows, built.records["sft"], strict=True):
         human, gpt = record["conversations"]
         assert (human["from"], gpt["from"]) == ("human", "gpt")
@@ -201,26 +244,37 @@ def _utils(folder: Path) -> Any:
     return module
 
 
-def test_lmms_eval_tasks(built: TimewarpResult) -> None:
+def _hook(utils: Any, value: str) -> Any:
+    assert value.startswith("!function utils."), value
+    return getattr(utils, value.removeprefix("!function utils."))
+
+
+def test_lmms_eval_tasks(built: TimewarpResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = exports(built) / "lmms_eval"
     utils = _utils(folder)
-    for variant in ("normal", "shuffled"):
-        task = yaml.load((folder / f"timewar_{variant}.yaml").read_text(), Loader=_TaskLoader)
-        assert task["task"] == f"timewar_{variant}" and task["dataset_path"] == "json"
-        assert (folder / task["dataset_kwargs"]["data_files"]["test"]).is_file()
-        for hook in ("doc_to_visual", "doc_to_text", "process_results"):
-            assert hasattr(utils, task[hook].split(".")[-1])
-        assert task["doc_to_target"] == "answer" and task["metric_list"][0]["metric"] == "accuracy"
-        doc = jsonl(folder / f"timewar_{variant}.jsonl")[0]
-        assert utils.timewar_doc_to_visual(doc)[0].endswith(doc["video"])
-        assert "D. " in utils.timewar_doc_to_text(doc)
-        assert utils.timewar_process_results(doc, [f"({doc['answer']})"]) == {"accuracy": 1.0}
-    normal, shuffled = folder / "timewar_normal.jsonl", folder / "timewar_shuffled.jsonl"
-    right = {d["id"]: d["answer"] for d in jsonl(normal) + jsonl(shuffled)}
-    prior = {d["id"]: next(x["answer"] for x in jsonl(normal) if x["pair_id"] == d["pair_id"])
-             for d in jsonl(normal) + jsonl(shuffled)}  # always the normal-order answer
-    assert utils.paired_scores(right, right, normal, shuffled)["group"] == 1.0
-    assert utils.paired_scores(prior, prior, normal, shuffled)["text"] == 0.0
+    monkeypatch.chdir(tmp_path)  # data files resolve next to utils.py, not from the working directory
+    kinds = {d["question_kind"] for v in ("normal", "shuffled") for d in jsonl(folder / f"timewar_{v}.jsonl")}
+    for name in ("normal", "shuffled", "paired"):
+        task = yaml.load((folder / f"timewar_{name}.yaml").read_text(), Loader=_TaskLoader)
+        assert task["task"] == f"timewar_{name}" and task["dataset_path"] == "json"
+        data = _hook(utils, task["dataset_kwargs"]["data_files"]["test"])
+        files = [data] if isinstance(data, str) else data
+        assert all(Path(f).is_absolute() and Path(f).is_file() for f in files)
+        docs = [json.loads(line) for f in files for line in Path(f).read_text().splitlines()]
+        metrics = [m["metric"] for m in task["metric_list"]]
+        process = _hook(utils, task["process_results"])
+        for doc in docs:
+            returned = process(doc, [f"({doc['answer']})"])
+            assert set(returned) <= set(metrics) and returned["accuracy"] == 1.0
+        if name == "paired":
+            assert metrics == ["accuracy", "accuracy_normal", "accuracy_shuffled", "paired_text",
+                               "paired_video", "paired_group"]
+        else:
+            assert metrics == ["accuracy", *sorted(f"accuracy_{k}" for k in kinds
+                                                   if any(d["question_kind"] == k for d in docs))]
+        assert task["doc_to_target"] == "answer" and "D. " in _hook(utils, task["doc_to_text"])(docs[0])
+    with pytest.raises(FileNotFoundError, match="made without videos"):
+        utils.timewar_doc_to_visual(jsonl(folder / "timewar_normal.jsonl")[0])
     compile((exports(built) / "vlmevalkit" / "timewar_dataset.py").read_text(), "timewar_dataset.py", "exec")
 
 

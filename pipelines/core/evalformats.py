@@ -8,6 +8,9 @@ Contracts:
   lone ``\\r``, which Python 3.11's ``csv`` leaves unquoted and pandas reads as a line break.
 - :func:`jsonl_text` writes one JSON object per line, keys in the given order, UTF-8 kept.
 - :func:`export_templates` is the strict Jinja2 environment over ``templates/exports/``.
+- :func:`render_export` renders one of them with the shared scorer pieces embedded verbatim
+  (:data:`EMBEDDED`: the reply parser and the frame helper), so an exported file works on its own
+  inside the consumer and scores exactly as the tested modules do.
 
 Column-wise equivalents for large exports are in :mod:`pipelines.core.evalcolumns`.
 """
@@ -18,13 +21,16 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from pipelines.core import answers, evalframes
 from pipelines.core.paths import TEMPLATES_DIR
 
 LETTERS = "ABCDEFGHIJ"
+EMBEDDED = {"answers_source": answers, "frames_source": evalframes}  # template variable -> module
 
 
 def candidates_literal(options: Sequence[str]) -> str:
@@ -52,4 +58,15 @@ def jsonl_text(rows: Iterable[Mapping[str, Any]]) -> str:
 def export_templates() -> Environment:
     """Strict Jinja2 environment over ``templates/exports`` (a missing variable is an error)."""
     return Environment(loader=FileSystemLoader(TEMPLATES_DIR / "exports"), undefined=StrictUndefined,
-                       keep_trailing_newline=True)
+                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def embedded_source(module: Any) -> str:
+    """The text of a module's source file, as embedded into exports."""
+    return Path(module.__file__).read_text(encoding="utf-8")
+
+
+def render_export(template: str, **values: Any) -> str:
+    """``templates/exports/<template>`` rendered with ``values`` and every :data:`EMBEDDED` source."""
+    sources = {name: embedded_source(module) for name, module in EMBEDDED.items()}
+    return export_templates().get_template(template).render(**sources, **values)

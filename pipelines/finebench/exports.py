@@ -2,10 +2,14 @@
 
 ``exports/vlmevalkit/FineBench_<config>.tsv`` — columns ``index, id, video, question,
 candidates, answer, category, timestamp, frame_times, referring_phrase``; ``candidates`` is a
-list literal (``["A. ...", ...]``) and ``video`` a video id resolved as ``<root>/<video>.mp4`` by
-``finebench_dataset.py``, a VLMEvalKit dataset class written beside it.
-``exports/lmms_eval/`` — ``finebench_<config>.yaml`` (``dataset_path: json``), ``utils.py`` with the
-doc_to_* and process_results hooks, and ``finebench_<config>.jsonl``.
+list literal (``["A. ...", ...]``) and ``video`` a video id resolved as ``<root>/<video>`` plus one
+of the toolkit's video suffixes by ``finebench_dataset.py``, a VLMEvalKit dataset class written
+beside it, which shows each question exactly its ``frame_times`` frames.
+``exports/lmms_eval/`` — ``finebench_<config>.yaml`` (``dataset_path: json``; one
+``accuracy_<category>`` metric per category of the build besides ``accuracy``), ``utils.py`` with the
+doc_to_* and process_results hooks (the same frames as the VLMEvalKit class, as images), and
+``finebench_<config>.jsonl``. Both scorers embed :mod:`pipelines.core.answers` and
+:mod:`pipelines.core.evalframes` verbatim (:func:`pipelines.core.evalformats.render_export`).
 
 Contract: rows keep the order of their config table (line *i* is row *i*; TSV ``index`` is *i*).
 The bytes are exactly those of the per-record writers in :mod:`pipelines.core.evalformats`
@@ -39,8 +43,7 @@ from pipelines.core.evalcolumns import (
     tsv_lines,
     write_lines,
 )
-from pipelines.core.evalformats import export_templates
-from pipelines.core.paths import TEMPLATES_DIR
+from pipelines.core.evalformats import render_export
 from pipelines.finebench.config import FrameWindow
 
 TSV_HEADER = ("index", "id", "video", "question", "candidates", "answer", "category", "timestamp",
@@ -95,7 +98,6 @@ def jsonl_lines_of(table: pa.Table, frames: FrameWindow) -> pa.Array:
 def write_exports(build_dir: Path, configs: dict[str, pa.Table], frames: FrameWindow) -> list[Path]:
     """Write every evaluator export of ``configs`` (name -> table with the ``MCQ_FEATURES``
     columns); ``frames`` is the build's ``params.frames``. Returns the files written."""
-    env = export_templates()
     written: list[Path] = []
     lmms_dir = build_dir / "exports" / "lmms_eval"
     for config, table in configs.items():
@@ -106,12 +108,18 @@ def write_exports(build_dir: Path, configs: dict[str, pa.Table], frames: FrameWi
         rows = lmms_dir / f"finebench_{config}.jsonl"
         write_lines(rows, (jsonl_lines_of(part, frames) for _, part in _chunks(table)))
         task = lmms_dir / f"finebench_{config}.yaml"
-        write_text(task, env.get_template("lmms_eval_task.yaml.j2").render(
-            task=f"finebench_{config}", data_file=rows.name))
+        write_text(task, render_export("lmms_eval_finebench_task.yaml.j2", task=f"finebench_{config}",
+                                       data_attribute=f"FINEBENCH_{config.upper()}_JSONL",
+                                       metrics=category_metrics(table)))
         written += [tsv, rows, task]
-    for target, source in ((lmms_dir / "utils.py", "lmms_eval_finebench_utils.py.txt"),
+    for target, source in ((lmms_dir / "utils.py", "lmms_eval_finebench_utils.py.j2"),
                            (build_dir / "exports" / "vlmevalkit" / "finebench_dataset.py",
-                            "vlmevalkit_finebench_dataset.py.txt")):
-        write_text(target, (TEMPLATES_DIR / "exports" / source).read_text())
+                            "vlmevalkit_finebench_dataset.py.j2")):
+        write_text(target, render_export(source, configs=list(configs)))
         written.append(target)
     return written
+
+
+def category_metrics(table: pa.Table) -> list[str]:
+    """``accuracy`` then ``accuracy_<category>`` for each category in the table (sorted)."""
+    return ["accuracy", *(f"accuracy_{c}" for c in sorted(pc.unique(table["category"]).to_pylist()))]

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from pipelines.core.accounting import Ledger
 from pipelines.core.atomic import write_text
+from pipelines.core.cachekey import config_digests
 from pipelines.core.cards import render_card, render_report, size_category
 from pipelines.core.manifest import code_version
 from pipelines.finebench.config import FinebenchParams
@@ -57,6 +58,7 @@ def write_card_and_report(build_dir: Path, table: pa.Table, stats: dict[str, Any
         "size_category": size_category(table.num_rows),
         "similarity_map": vocab.similarity_map,
         "num_templates": {c: len(t) for c, t in vocab.templates.items()},
+        "config_digests": config_digests(build_dir),  # the cache key datasets sees (core/cachekey)
     }
     write_text(build_dir / "README.md", render_card("finebench", context))
     samples = pick_samples(table)

@@ -4,23 +4,30 @@ Paths inside exports are relative to the build folder (``media/<video_id>/<varia
 folders ``media/<video_id>/<variant>_frames/`` with ``c01_0001.jpeg``... in numeric order). Rows
 keep the order of their config, so line *i* of an export is row *i* of the config.
 
+With rendered media (``media/`` exists):
 - ``llava_hound/dpo.jsonl``: ``{id, video, prompt, answer, chosen, chosen_score, rejected,
   rejected_score}``; ``video`` is the normal clip's frame folder, ``answer == chosen``, scores are
   the constants :data:`CHOSEN_SCORE` / :data:`REJECTED_SCORE` (consistent / inconsistent with the
   true scene order).
 - ``llava/sft.json``: ``[{id, video, conversations: [human "<video>\\n...", gpt]}]``.
 - ``trl/dpo.jsonl`` / ``trl/kto.jsonl``: TRL conversational vision format; the clip is its frame
-  list in ``images`` with one ``{"type": "image"}`` part per frame (no frames rendered -> no image
-  parts and ``images: []``).
+  list in ``images`` with one ``{"type": "image"}`` part per frame.
 - ``llamafactory/``: sharegpt ``timewarp_{sft,dpo,kto}.json`` with ``videos: [path]`` and exactly one
   ``<video>`` tag per record, plus ``dataset_info.json``.
-- ``vlmevalkit/TimeWar_{normal,shuffled}.tsv`` + ``timewar_dataset.py``; ``lmms_eval/`` task YAMLs,
-  ``utils.py`` and JSONL (see :func:`write_evaluator_exports`).
+
+Without media, the exports whose records cannot exist without a clip (:data:`MEDIA_ONLY`:
+LLaVA-Hound, LLaVA) are not written (a stale copy from an earlier build is removed), and TRL and
+LLaMA-Factory are written text-only: string message contents, no ``images`` / ``videos`` keys, no
+``<video>`` tag (an empty ``images`` list makes TRL treat a text model as a vision one).
+
+Evaluators (:func:`write_evaluator_exports`): ``vlmevalkit/TimeWar_{normal,shuffled,paired}.tsv``
++ ``timewar_dataset.py``; ``lmms_eval/timewar_{normal,shuffled,paired}.yaml``, ``utils.py`` and the
+JSONL. ``paired`` holds both versions (normal rows first) and scores pairs by ``pair_id``. Both
+scorers embed :mod:`pipelines.core.answers` and :mod:`pipelines.core.evalframes` verbatim.
 
 Free text never contains a media placeholder: ``<video>``/``<image>`` inside captions are written
 without angle brackets, so placeholder counts always equal the media counts.
 """
-
 from __future__ import annotations
 
 import json
@@ -30,13 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.atomic import write_text
-from pipelines.core.evalformats import candidates_literal, export_templates, jsonl_text, tsv_text
-from pipelines.core.paths import TEMPLATES_DIR
+from pipelines.core.evalformats import candidates_literal, jsonl_text, render_export, tsv_text
 
 Row = dict[str, Any]
 CHOSEN_SCORE, REJECTED_SCORE = 1.0, 0.0
 TIMEWAR_VARIANTS = ("normal", "shuffled")
 TSV_COLUMNS = ("index", "id", "video", "question", "candidates", "answer", "category", "pair_id")
+PAIRED_METRICS = ("text", "video", "group")
+MEDIA_ONLY = ("llava_hound/dpo.jsonl", "llava/sft.json")  # not written without media
 LMMS_KEYS = ("id", "pair_id", "video_id", "video", "variant", "question_kind", "question", "options",
              "answer", "answer_text")
 _PLACEHOLDER = re.compile(r"<(video|image)>", re.IGNORECASE)
@@ -76,13 +84,20 @@ class Frames:
         return self._cache[folder]
 
 
-def _user(text: str, images: int) -> dict[str, Any]:
-    return {"role": "user", "content": [*({"type": "image"} for _ in range(images)),
+def _user(text: str, images: list[str] | None) -> dict[str, Any]:
+    if images is None:
+        return {"role": "user", "content": plain(text)}
+    return {"role": "user", "content": [*({"type": "image"} for _ in images),
                                         {"type": "text", "text": plain(text)}]}
 
 
-def _assistant(text: str) -> list[dict[str, Any]]:
-    return [{"role": "assistant", "content": [{"type": "text", "text": plain(text)}]}]
+def _assistant(text: str, vision: bool) -> list[dict[str, Any]]:
+    content: Any = [{"type": "text", "text": plain(text)}] if vision else plain(text)
+    return [{"role": "assistant", "content": content}]
+
+
+def _with_images(record: Row, images: list[str] | None) -> Row:
+    return record if images is None else {**record, "images": images}
 
 
 def llava_hound_dpo(dpo: Sequence[Row]) -> list[Row]:
@@ -98,52 +113,63 @@ def llava_sft(sft: Sequence[Row]) -> list[Row]:
 
 
 def trl_dpo(dpo: Sequence[Row], frames: Frames) -> list[Row]:
+    """TRL DPO records; text-only (no ``images`` key, string contents) without rendered media."""
     out = []
     for r in dpo:
-        images = frames(r["video"])
-        out.append({"prompt": [_user(r["prompt"], len(images))], "chosen": _assistant(r["chosen"]),
-                    "rejected": _assistant(r["rejected"]), "images": images})
+        images = frames(r["video"]) if frames.rendered else None
+        out.append(_with_images({"prompt": [_user(r["prompt"], images)],
+                                 "chosen": _assistant(r["chosen"], frames.rendered),
+                                 "rejected": _assistant(r["rejected"], frames.rendered)}, images))
     return out
 
 
 def trl_kto(kto: Sequence[Row], frames: Frames) -> list[Row]:
+    """TRL KTO records; text-only (no ``images`` key, string contents) without rendered media."""
     out = []
     for r in kto:
-        images = frames(r["video"])
-        out.append({"prompt": [_user(r["prompt"], len(images))], "completion": _assistant(r["completion"]),
-                    "label": bool(r["label"]), "images": images})
+        images = frames(r["video"]) if frames.rendered else None
+        out.append(_with_images({"prompt": [_user(r["prompt"], images)],
+                                 "completion": _assistant(r["completion"], frames.rendered),
+                                 "label": bool(r["label"])}, images))
     return out
 
 
-def _human(prompt: str) -> dict[str, str]:
-    return {"from": "human", "value": "<video>" + plain(prompt)}
+def _human(prompt: str, media: bool) -> dict[str, str]:
+    return {"from": "human", "value": ("<video>" if media else "") + plain(prompt)}
 
 
 def _gpt(text: str) -> dict[str, str]:
     return {"from": "gpt", "value": plain(text)}
 
 
-def llamafactory(records: Mapping[str, Sequence[Row]]) -> dict[str, list[Row]]:
-    """LLaMA-Factory sharegpt files by dataset name (one ``<video>`` and one path per record)."""
+def llamafactory(records: Mapping[str, Sequence[Row]], media: bool = True) -> dict[str, list[Row]]:
+    """LLaMA-Factory sharegpt files by dataset name: one ``<video>`` and one path per record with
+    media, neither without (text-only)."""
+    def record(body: Row, video: str) -> Row:
+        return {**body, "videos": [video]} if media else body
+
     return {
-        "timewarp_sft": [{"conversations": [_human(r["prompt"]), _gpt(r["response"])],
-                          "videos": [r["video"]]} for r in records["sft"]],
-        "timewarp_dpo": [{"conversations": [_human(r["prompt"])], "chosen": _gpt(r["chosen"]),
-                          "rejected": _gpt(r["rejected"]), "videos": [r["video"]]} for r in records["dpo"]],
-        "timewarp_kto": [{"conversations": [_human(r["prompt"]), _gpt(r["completion"])],
-                          "kto_tag": bool(r["label"]), "videos": [r["video"]]} for r in records["kto"]],
+        "timewarp_sft": [record({"conversations": [_human(r["prompt"], media), _gpt(r["response"])]},
+                                r["video"]) for r in records["sft"]],
+        "timewarp_dpo": [record({"conversations": [_human(r["prompt"], media)], "chosen": _gpt(r["chosen"]),
+                                 "rejected": _gpt(r["rejected"])}, r["video"]) for r in records["dpo"]],
+        "timewarp_kto": [record({"conversations": [_human(r["prompt"], media), _gpt(r["completion"])],
+                                 "kto_tag": bool(r["label"])}, r["video"]) for r in records["kto"]],
     }
 
 
-DATASET_INFO: dict[str, dict[str, Any]] = {
-    "timewarp_sft": {"file_name": "timewarp_sft.json", "formatting": "sharegpt",
-                     "columns": {"messages": "conversations", "videos": "videos"}},
-    "timewarp_dpo": {"file_name": "timewarp_dpo.json", "formatting": "sharegpt", "ranking": True,
-                     "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected",
-                                 "videos": "videos"}},
-    "timewarp_kto": {"file_name": "timewarp_kto.json", "formatting": "sharegpt",
-                     "columns": {"messages": "conversations", "kto_tag": "kto_tag", "videos": "videos"}},
-}
+def dataset_info(media: bool = True) -> dict[str, dict[str, Any]]:
+    """The ``dataset_info.json`` entries (the ``videos`` column only with media)."""
+    videos = {"videos": "videos"} if media else {}
+    return {
+        "timewarp_sft": {"file_name": "timewarp_sft.json", "formatting": "sharegpt",
+                         "columns": {"messages": "conversations", **videos}},
+        "timewarp_dpo": {"file_name": "timewarp_dpo.json", "formatting": "sharegpt", "ranking": True,
+                         "columns": {"messages": "conversations", "chosen": "chosen", "rejected": "rejected",
+                                     **videos}},
+        "timewarp_kto": {"file_name": "timewarp_kto.json", "formatting": "sharegpt",
+                         "columns": {"messages": "conversations", "kto_tag": "kto_tag", **videos}},
+    }
 
 
 def json_list(rows: Sequence[Row]) -> str:
@@ -152,42 +178,63 @@ def json_list(rows: Sequence[Row]) -> str:
     return "[\n" + body + ("\n" if rows else "") + "]\n"
 
 
-def vlmevalkit_tsv(rows: Sequence[Row]) -> str:
-    """TimeWar TSV; ``video`` is the clip path without ``.mp4`` (read as ``<root>/<video>.mp4``)."""
-    return tsv_text(TSV_COLUMNS, ([i, r["id"], r["video"].removesuffix(".mp4"), r["question"],
-                                   candidates_literal(r["options"]), r["answer"], r["question_kind"],
-                                   r["pair_id"]] for i, r in enumerate(rows)))
+def vlmevalkit_tsv(rows: Sequence[Row], variant_column: bool = False) -> str:
+    """TimeWar TSV; ``video`` is the clip path without ``.mp4`` (read as ``<root>/<video>.mp4``);
+    ``variant_column`` adds ``variant`` (the paired TSV)."""
+    extra = ("variant",) if variant_column else ()
+    return tsv_text(TSV_COLUMNS + extra, ([i, r["id"], r["video"].removesuffix(".mp4"), r["question"],
+                                           candidates_literal(r["options"]), r["answer"], r["question_kind"],
+                                           r["pair_id"], *(r["variant"] for _ in extra)]
+                                          for i, r in enumerate(rows)))
 
 
 def write_trainer_exports(build_dir: Path, records: Mapping[str, Sequence[Row]]) -> list[Path]:
+    """Trainer exports matching the build: see the module doc for the build without media."""
     out, frames = build_dir / "exports", Frames(build_dir)
+    media = frames.rendered
     files: dict[Path, str] = {
-        out / "llava_hound" / "dpo.jsonl": jsonl_text(llava_hound_dpo(records["dpo"])),
-        out / "llava" / "sft.json": json_list(llava_sft(records["sft"])),
         out / "trl" / "dpo.jsonl": jsonl_text(trl_dpo(records["dpo"], frames)),
         out / "trl" / "kto.jsonl": jsonl_text(trl_kto(records["kto"], frames)),
-        out / "llamafactory" / "dataset_info.json": json.dumps(DATASET_INFO, indent=2) + "\n",
+        out / "llamafactory" / "dataset_info.json": json.dumps(dataset_info(media), indent=2) + "\n",
     }
-    for name, rows in llamafactory(records).items():
+    for name, rows in llamafactory(records, media).items():
         files[out / "llamafactory" / f"{name}.json"] = json_list(rows)
+    if media:
+        files[out / MEDIA_ONLY[0]] = jsonl_text(llava_hound_dpo(records["dpo"]))
+        files[out / MEDIA_ONLY[1]] = json_list(llava_sft(records["sft"]))
+    else:
+        for name in MEDIA_ONLY:
+            (out / name).unlink(missing_ok=True)
     for path, text in files.items():
         write_text(path, text)
     return list(files)
 
 
+def _task_yaml(name: str, rows: Sequence[Row], paired: bool) -> str:
+    kinds = sorted({r["question_kind"] for r in rows})
+    metrics = ["accuracy", *(f"accuracy_{v}" for v in TIMEWAR_VARIANTS if paired),
+               *(f"accuracy_{k}" for k in kinds if not paired)]
+    hook = "timewar_paired_process_results" if paired else "timewar_process_results"
+    return render_export("lmms_eval_timewar_task.yaml.j2", task=f"timewar_{name}",
+                         data_attribute=f"TIMEWAR_{name.upper()}_JSONL", metrics=metrics,
+                         process_results=hook, paired_metrics=PAIRED_METRICS if paired else ())
+
+
 def write_evaluator_exports(build_dir: Path, records: Mapping[str, Sequence[Row]]) -> list[Path]:
-    out, env = build_dir / "exports", export_templates()
+    out, media = build_dir / "exports", (build_dir / "media").exists()
     files: dict[Path, str] = {}
     for variant in TIMEWAR_VARIANTS:
         rows = records[f"timewar_{variant}"]
         files[out / "vlmevalkit" / f"TimeWar_{variant}.tsv"] = vlmevalkit_tsv(rows)
-        data = f"timewar_{variant}.jsonl"
-        files[out / "lmms_eval" / data] = jsonl_text({k: r[k] for k in LMMS_KEYS} for r in rows)
-        files[out / "lmms_eval" / f"timewar_{variant}.yaml"] = env.get_template(
-            "lmms_eval_timewar_task.yaml.j2").render(task=f"timewar_{variant}", data_file=data)
-    for target, source in ((out / "lmms_eval" / "utils.py", "lmms_eval_timewar_utils.py.txt"),
-                           (out / "vlmevalkit" / "timewar_dataset.py", "vlmevalkit_timewar_dataset.py.txt")):
-        files[target] = (TEMPLATES_DIR / "exports" / source).read_text()
+        files[out / "lmms_eval" / f"timewar_{variant}.jsonl"] = jsonl_text({k: r[k] for k in LMMS_KEYS}
+                                                                          for r in rows)
+        files[out / "lmms_eval" / f"timewar_{variant}.yaml"] = _task_yaml(variant, rows, paired=False)
+    both = [r for variant in TIMEWAR_VARIANTS for r in records[f"timewar_{variant}"]]
+    files[out / "vlmevalkit" / "TimeWar_paired.tsv"] = vlmevalkit_tsv(both, variant_column=True)
+    files[out / "lmms_eval" / "timewar_paired.yaml"] = _task_yaml("paired", both, paired=True)
+    files[out / "lmms_eval" / "utils.py"] = render_export("lmms_eval_timewar_utils.py.j2",
+                                                          media_rendered=media)
+    files[out / "vlmevalkit" / "timewar_dataset.py"] = render_export("vlmevalkit_timewar_dataset.py.j2")
     for path, text in files.items():
         write_text(path, text)
     return list(files)

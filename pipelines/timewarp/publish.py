@@ -14,6 +14,7 @@ from typing import Any
 
 from pipelines.core.accounting import Ledger
 from pipelines.core.atomic import write_text
+from pipelines.core.cachekey import config_digests
 from pipelines.core.cards import render_card, render_report, size_category
 from pipelines.core.manifest import code_version
 from pipelines.timewarp.config import TimewarpParams
@@ -93,6 +94,7 @@ def card_context(build_dir: Path, records: Mapping[str, Sequence[Row]], stats: M
         "size_category": size_category(sum(len(records[c]) for c in CONFIGS)),
         "media_rendered": (build_dir / "media").exists(), "offline_backend": OFFLINE_BACKEND,
         "chosen_score": CHOSEN_SCORE, "rejected_score": REJECTED_SCORE,
+        "config_digests": config_digests(build_dir),  # the cache key datasets sees (core/cachekey)
     }
 
 
