@@ -150,8 +150,13 @@ def test_exports_match_the_configs(builds: dict[int, FragmentsResult]) -> None:
         assert json.loads(line["image_path"]) == row["frames"] and line["answer"] == row["answer"]
         assert ast.literal_eval(line["candidates"])[0].startswith("A. ")
     task = yaml.safe_load((out / "lmms_eval" / "fragments_scene.yaml").read_text().replace("!function ", ""))
-    assert task["dataset_kwargs"]["data_files"]["test"] == "fragments_scene.jsonl"
-    assert "from pipelines.core.answers import parse_choice" in (out / "lmms_eval" / "utils.py").read_text()
+    assert task["dataset_kwargs"]["data_files"]["test"] == "utils.FRAGMENTS_SCENE_JSONL"
+    utils = (out / "lmms_eval" / "utils.py").read_text()
+    # standalone: the parser is embedded (not imported), and the JSONL path is absolute next to it
+    assert "from pipelines.core.answers import" not in utils and "def parse_choice(" in utils
+    namespace: dict = {"__file__": str(out / "lmms_eval" / "utils.py")}
+    exec(compile(utils, "utils.py", "exec"), namespace)
+    assert namespace["FRAGMENTS_SCENE_JSONL"] == str(out / "lmms_eval" / "fragments_scene.jsonl")
     card = (result.build_dir / "README.md").read_text()
     header = yaml.safe_load(card.split("---\n")[1])
     assert {c["config_name"] for c in header["configs"]} == {"sft", "bench_fragment", "bench_scene"}

@@ -66,6 +66,20 @@ def embedded_source(module: Any) -> str:
     return Path(module.__file__).read_text(encoding="utf-8")
 
 
+PARSER_IMPORT = "from pipelines.core.answers import parse_choice\n"
+
+
+def with_embedded_parser(source: str) -> str:
+    """An export file's text whose ``from pipelines.core.answers import parse_choice`` line is
+    replaced by the parser's own source, so the file runs inside the consumer without FineForge
+    installed and scores exactly as the tested parser does."""
+    if PARSER_IMPORT not in source:
+        raise ValueError("the export does not import pipelines.core.answers.parse_choice")
+    block = ("# ==== begin pipelines/core/answers.py (embedded verbatim by FineForge) ====\n"
+             f"{embedded_source(answers)}# ==== end pipelines/core/answers.py ====\n")
+    return source.replace(PARSER_IMPORT, block, 1)
+
+
 def render_export(template: str, **values: Any) -> str:
     """``templates/exports/<template>`` rendered with ``values`` and every :data:`EMBEDDED` source."""
     sources = {name: embedded_source(module) for name, module in EMBEDDED.items()}

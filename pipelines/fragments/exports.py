@@ -22,7 +22,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipelines.core.atomic import write_text
-from pipelines.core.evalformats import candidates_literal, jsonl_text, tsv_text
+from pipelines.core.evalformats import candidates_literal, jsonl_text, tsv_text, with_embedded_parser
 from pipelines.fragments.phrasing import FOLDER
 
 Row = dict[str, Any]
@@ -95,8 +95,9 @@ def write_exports(build_dir: Path, records: Mapping[str, Sequence[Row]]) -> list
         out / "vlmevalkit" / "Fragments_fragment.tsv": fragment_tsv(records["bench_fragment"]),
         out / "vlmevalkit" / "Fragments_scene.tsv": scene_tsv(records["bench_scene"]),
         out / "vlmevalkit" / "fragments_dataset.py":
-            (EXPORT_TEMPLATES / "vlmevalkit_dataset.py.txt").read_text(),
-        out / "lmms_eval" / "utils.py": (EXPORT_TEMPLATES / "lmms_eval_utils.py.txt").read_text(),
+            with_embedded_parser((EXPORT_TEMPLATES / "vlmevalkit_dataset.py.txt").read_text()),
+        out / "lmms_eval" / "utils.py":
+            with_embedded_parser((EXPORT_TEMPLATES / "lmms_eval_utils.py.txt").read_text()),
     }
     for config, visual in (("bench_fragment", "fragments_frames_to_visual"),
                            ("bench_scene", "fragments_video_to_visual")):

@@ -24,7 +24,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipelines.core.atomic import write_text
-from pipelines.core.evalformats import candidates_literal, jsonl_text, tsv_text
+from pipelines.core.evalformats import candidates_literal, jsonl_text, tsv_text, with_embedded_parser
 from pipelines.revos.templates import FOLDER
 from pipelines.revos.units import CONFIGS
 
@@ -83,12 +83,13 @@ def write_exports(build_dir: Path, records: Mapping[str, Sequence[Row]]) -> list
         files[out / "llamafactory" / f"revos_{config}.json"] = json_list(llamafactory(records[config]))
     bench = records["when_mcq"]
     files[out / "vlmevalkit" / "RevosWhen.tsv"] = vlmevalkit_tsv(bench)
-    files[out / "vlmevalkit" / "revos_when_dataset.py"] = (FOLDER / "exports" / "vlmevalkit_dataset.py.txt"
-                                                           ).read_text()
+    files[out / "vlmevalkit" / "revos_when_dataset.py"] = with_embedded_parser(
+        (FOLDER / "exports" / "vlmevalkit_dataset.py.txt").read_text())
     files[out / "lmms_eval" / "revos_when.jsonl"] = jsonl_text({k: r[k] for k in LMMS_KEYS} for r in bench)
     files[out / "lmms_eval" / "revos_when.yaml"] = env.get_template("lmms_eval_task.yaml.j2").render(
         task="revos_when", data_file="revos_when.jsonl")
-    files[out / "lmms_eval" / "utils.py"] = (FOLDER / "exports" / "lmms_eval_utils.py.txt").read_text()
+    files[out / "lmms_eval" / "utils.py"] = with_embedded_parser(
+        (FOLDER / "exports" / "lmms_eval_utils.py.txt").read_text())
     for path, text in files.items():
         write_text(path, text)
     return list(files)
