@@ -22,6 +22,7 @@ from pipelines.core.workcache import WorkCache, fingerprint, map_cached
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.finevideo import VideoMeta, read_metadata
 from pipelines.timewarp.schema import FEATURES, SPLITS
+from pipelines.timewarp.stats import cap_nothing, recipe_stats
 from pipelines.timewarp.units import CONFIGS, VideoOutput, process_video
 
 STAGES = ("videos", "qa_pairs", "timewar", "ordering_probe", "implicit")
@@ -108,6 +109,7 @@ def _build(source: Path, params: TimewarpParams, out_root: Path, version: str, e
     keys = [f"{m.source}/{m.video_id}" for m in metas]
     outputs = map_cached(executor, process_video, params, metas, keys, cache, "timewarp: videos")
     clock.lap("generate")
+    nothing_dropped = cap_nothing(outputs, params.nothing_max_share)
     ledger = Ledger()
     for stage in STAGES:
         ledger.stage(stage)
@@ -147,6 +149,12 @@ def _build(source: Path, params: TimewarpParams, out_root: Path, version: str, e
                      params.rows_per_shard)
     clock.lap("shards")
     stats = build_stats(outputs, records, ledger)
+    stats.update(recipe_stats(outputs, records, nothing_dropped, params.nothing_max_share))
+    if videos is not None:
+        from pipelines.timewarp.render import media_leak_report
+
+        stats["media_leak"] = media_leak_report(build_dir, sorted(
+            o.video_id for o in outputs if o.trimmed is not None and o.video_id not in failed))
     from pipelines.timewarp.publish import write_card_exports_report
 
     write_card_exports_report(build_dir, records, stats, ledger, params, version, sums)
