@@ -30,6 +30,10 @@ def register(recipes: argparse._SubParsersAction) -> None:
     build.add_argument("--cap-seconds", type=float, default=105.0, help="keep scenes ending by this time")
     build.add_argument("--qa-per-video", type=int, default=3, help="temporal questions per video")
     build.add_argument("--mcq-per-video", type=int, default=3, help="TimeWar questions per video")
+    build.add_argument("--probe-bands", choices=("hops", "seconds"), default="hops",
+                       help="ordering probe bands: by hops (published) or by 10-20/20-30/>=30 s")
+    build.add_argument("--nothing-max-share", type=float, default=0.10,
+                       help="most 'Nothing; ...' answers, as a share of pairs")
     from pipelines.core.llm import add_llm_arguments
 
     add_llm_arguments(build)
@@ -45,7 +49,8 @@ def build_handler(args: argparse.Namespace) -> int:
     from pipelines.timewarp.config import TimewarpParams
 
     params = TimewarpParams(seed=args.seed, cap_seconds=args.cap_seconds, qa_per_video=args.qa_per_video,
-                            mcq_per_video=args.mcq_per_video, llm=args.llm)
+                            mcq_per_video=args.mcq_per_video, llm=args.llm, probe_bands=args.probe_bands,
+                            nothing_max_share=args.nothing_max_share)
     source, videos = args.finevideo, args.videos
     if source is None:
         if videos is not None:
