@@ -78,3 +78,19 @@ def test_probe_bands(bands: str) -> None:
                        if r["distance"] == band)
     if bands == "hops":  # the published hop bands stray from their nominal seconds on FineVideo
         assert figures["near"]["in_nominal_range"] < figures["near"]["pairs"]
+
+
+def test_text_only_separability_of_every_preference_config() -> None:
+    from pipelines.timewarp.separability import text_only_report
+    from pipelines.timewarp.units import CONFIGS
+
+    outputs = build()
+    records = {c: [r for o in outputs for r in o.records[c]] for c in CONFIGS}
+    report = text_only_report(records, seed=0)
+    assert set(report) >= {"dpo", "kto", "implicit"}
+    # the offline stand-in's two sides differ at sight: flagged, and marked not for training
+    assert report["implicit"]["best"] > 0.9 and report["implicit"]["above_target"]
+    assert all(r["for_training"] is False for r in records["implicit"])
+    # each KTO completion is desirable on one clip and undesirable on the other: text cannot tell
+    assert report["kto"]["best"] <= 0.55
+    assert report["dpo"]["items"] == len(records["dpo"]) and report["dpo"]["chance"] == 0.5

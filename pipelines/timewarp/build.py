@@ -149,7 +149,8 @@ def _build(source: Path, params: TimewarpParams, out_root: Path, version: str, e
                      params.rows_per_shard)
     clock.lap("shards")
     stats = build_stats(outputs, records, ledger)
-    stats.update(recipe_stats(outputs, records, nothing_dropped, params.nothing_max_share))
+    stats.update(recipe_stats(outputs, records, nothing_dropped, params.nothing_max_share,
+                              params.seed))
     if videos is not None:
         from pipelines.timewarp.render import media_leak_report
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipelines.timewarp.events import DROP_REASONS, normal_text
 from pipelines.timewarp.probe import SECOND_BANDS
+from pipelines.timewarp.separability import text_only_report
 from pipelines.timewarp.temporal_qa import is_nothing
 from pipelines.timewarp.units import VideoOutput
 
@@ -105,9 +106,9 @@ def probe_band_seconds(probe: Sequence[Row]) -> dict[str, dict[str, Any]]:
 
 
 def recipe_stats(outputs: Sequence[VideoOutput], records: Mapping[str, Sequence[Row]],
-                 dropped_by_cap: int, max_share: float) -> dict[str, Any]:
-    """Everything above, for ``build_stats``."""
-    return {"events": event_stats(outputs),
+                 dropped_by_cap: int, max_share: float, seed: int) -> dict[str, Any]:
+    """Everything above and the text-only separability of every preference config, for the card."""
+    return {"events": event_stats(outputs), "text_only": text_only_report(records, seed),
             "answers": answer_stats(records["dpo"], dropped_by_cap, max_share),
             "perturbation_by_scene_count": perturbation_by_scenes(outputs),
             "probe_bands": probe_band_seconds(records["ordering_probe"])}
