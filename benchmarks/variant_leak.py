@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="variant_leak_"))
+    workdir.mkdir(parents=True, exist_ok=True)
     groups = []
     for src in sources(workdir):
         info = probe(src)
