@@ -1,6 +1,7 @@
 """Command line: ``python -m pipelines <recipe> <action> [options]`` (see ``--help``).
 
-Each recipe registers its own subcommands (``pipelines/<recipe>/cli.py``). Errors in inputs or
+Recipes are found by name in :mod:`pipelines.core.registry`; each one's subcommands come from its
+declared :class:`~pipelines.core.recipe.Recipe` (:mod:`pipelines.core.cli`). Errors in inputs or
 parameters are printed as one line (``error: <file>:<line>: <problem>``) with exit status 2; no
 traceback is shown for them.
 """
@@ -10,60 +11,21 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from pydantic import ValidationError
 
+from pipelines.core.cli import add_recipe
 from pipelines.core.errors import FineForgeError
-
-DEFAULT_OUT = Path("out")
-
-
-def add_push(actions: argparse._SubParsersAction, recipe: str) -> None:
-    push = actions.add_parser("push", help=f"publish a {recipe} build folder to the Hugging Face Hub",
-                              description="Upload out/<recipe>/<version>/ as ONE commit and tag it "
-                                          "v<version>. Refuses if the tag exists. The token comes from "
-                                          "HF_TOKEN or `hf auth login` and is never printed.")
-    push.add_argument("--hub-repo", required=True, help="dataset repo id, e.g. my-org/" + recipe)
-    push.add_argument("--version", required=True, help="X.Y.Z: the build to push and the tag to make")
-    push.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output root (default: out)")
-    push.add_argument("--dry-run", action="store_true", help="print the plan, contact nobody")
-    push.add_argument("--private", action="store_true", help="create the repo as private")
-    push.set_defaults(handler=push_handler, recipe=recipe)
-
-
-def push_handler(args: argparse.Namespace) -> int:
-    from pipelines.core.hub import format_plan, plan_push, push_build
-
-    plan = plan_push(args.out / args.recipe / args.version, args.hub_repo, args.version)
-    print(format_plan(plan))
-    if args.dry_run:
-        print("dry run: nothing was sent")
-        return 0
-    commit = push_build(plan, private=args.private)
-    print(f"pushed {args.hub_repo} commit {commit}, tag {plan.tag}")
-    return 0
-
-
-def add_common_build_arguments(build: argparse.ArgumentParser) -> None:
-    build.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output root")
-    build.add_argument("--version", default="0.1.0", help="dataset version X.Y.Z")
-    build.add_argument("--seed", type=int, default=0, help="random seed")
-    build.add_argument("--workers", type=int, default=1, help="worker processes")
-    build.add_argument("--executor", choices=["local"], default="local", help="where work runs")
-    build.add_argument("--no-progress", action="store_true", help="hide progress bars")
+from pipelines.core.registry import load_recipe, recipe_names
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pipelines.finebench.cli import register as register_finebench
-    from pipelines.timewarp.cli import register as register_timewarp
-
     parser = argparse.ArgumentParser(prog="python -m pipelines",
                                      description="FineForge: fine-grained video-understanding datasets "
                                                  "from raw annotations.")
     recipes = parser.add_subparsers(dest="recipe", required=True, metavar="RECIPE")
-    register_finebench(recipes)
-    register_timewarp(recipes)
+    for name in recipe_names():
+        add_recipe(recipes, load_recipe(name))
     return parser
 
 

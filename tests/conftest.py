@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# A git worktree outside the usual layout names the samples folder in FINEFORGE_SHARED_DATA.
+SHARED_DATA = Path(os.environ.get("FINEFORGE_SHARED_DATA", REPO.parent / "shared" / "data"))
 AVA = SHARED_DATA / "ava"
 
 

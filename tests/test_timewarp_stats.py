@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from pipelines.core.finevideo import read_metadata
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.events import is_multi_sentence, near_duplicates
-from pipelines.timewarp.finevideo import read_metadata
 from pipelines.timewarp.probe import SECOND_BANDS
 from pipelines.timewarp.stats import allowed_nothing, cap_nothing, event_stats, probe_band_seconds
 from pipelines.timewarp.units import process_video

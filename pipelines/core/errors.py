@@ -36,3 +36,14 @@ class InputError(FineForgeError):
 
 class ConfigError(FineForgeError):
     """Invalid parameters (unknown field, out-of-range value)."""
+
+
+class UnitFailed(FineForgeError):
+    """A unit's task failed on every attempt on a distributed executor (worker lost repeatedly,
+    or the unit raised there). Printed as one line; finished units stay in the work cache, so a
+    re-run resumes."""
+
+    def __init__(self, unit: str, cause: str) -> None:
+        self.unit = unit
+        self.cause = cause
+        super().__init__(f"unit {unit} failed after retries: {cause}")

@@ -26,8 +26,8 @@ from itertools import combinations
 
 import yaml
 
+from pipelines.core.finevideo import Activity
 from pipelines.core.paths import TEMPLATES_DIR
-from pipelines.timewarp.finevideo import Activity
 
 DROP_REASONS = ("duplicate", "near_duplicate", "same_start", "multi_sentence")
 _WORD = re.compile(r"[a-z0-9]+")

@@ -17,8 +17,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from pipelines.timewarp.events import Event
 from pipelines.timewarp.temporal_qa import phrase
-from pipelines.timewarp.trim import Event
 
 DISTANCES = {1: "near", 2: "moderate"}
 SECOND_BANDS = {"near": (10.0, 20.0), "moderate": (20.0, 30.0), "far": (30.0, float("inf"))}

@@ -19,9 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.core.accounting import Ledger, Reject
 from pipelines.core.errors import InputError
-from pipelines.core.executors import Executor
 from pipelines.core.video import (
     assemble,
     check_indistinguishable,
@@ -85,24 +83,20 @@ def render_job(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
     return RenderOutcome(job.video_id)
 
 
-def render_all(build_dir: Path, outputs: list[VideoOutput], videos: Path, params: TimewarpParams,
-               ledger: Ledger, executor: Executor) -> set[str]:
-    """Render every kept video; record the ``render`` stage; return the ids that failed."""
+def render_jobs(build_dir: Path, outputs: list[VideoOutput], videos: Path) -> list[RenderJob]:
+    """One job per kept video, in build order (run by the recipe's ``render`` pass)."""
     if not videos.is_dir():
         raise InputError(videos, "videos folder not found")
-    jobs = [RenderJob(o.video_id, find_video(videos, o.video_id),
+    return [RenderJob(o.video_id, find_video(videos, o.video_id),
                       tuple((s.start, s.end) for s in o.trimmed.scenes), o.orders,
                       build_dir / "media" / o.video_id)
             for o in outputs if o.trimmed is not None]
-    ledger.add_inputs("render", len(jobs))
-    failed: set[str] = set()
-    for outcome in executor.map(render_job, params, jobs, desc="timewarp: render"):
-        if outcome.reason:
-            failed.add(outcome.video_id)
-            ledger.reject(Reject("render", outcome.video_id, outcome.reason, outcome.detail))
-        else:
-            ledger.accept("render")
-    return failed
+
+
+def rendered_files(job: RenderJob) -> tuple[str, ...]:
+    """Every file a finished job wrote, relative to the build folder (``media/<video_id>/...``)."""
+    return tuple(f"media/{job.video_id}/{p.relative_to(job.media_dir).as_posix()}"
+                 for p in sorted(job.media_dir.rglob("*")) if p.is_file())
 
 
 def media_leak_report(build_dir: Path, video_ids: list[str]) -> dict[str, object]:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.core.finevideo import RawScene, VideoMeta
 from pipelines.timewarp.events import Event, select_events
-from pipelines.timewarp.finevideo import RawScene, VideoMeta
 
 
 @dataclass(frozen=True, slots=True)
