@@ -30,31 +30,34 @@ def outputs():
 
 
 def raw_sequence(path: Path, scenes, order: list[int]) -> list[str]:
-    """Activity descriptions in play order for ``order``, straight from the raw file."""
+    """Every timed activity (description) in play order for ``order``, straight from the raw file.
+
+    Dropped activities stay in: an answer that is the neighbour in *this* sequence cannot skip an
+    activity the pipeline dropped, and one that names a dropped activity would not be an option."""
     data = json.loads(path.read_text())
     raw_scenes = data["content_metadata"]["scenes"]
     offsets, position = {}, 0.0
     for index in order:
         offsets[index] = position
         position += scenes[index].end - scenes[index].start
-    texts = [" ".join(a["description"].lower().strip().rstrip(".").split())
-             for index in range(len(scenes)) for a in raw_scenes[index].get("activities") or []]
-    stamps = [parse_timestamp((a.get("timestamp") or {}).get("start_timestamp"))
-              for index in range(len(scenes)) for a in raw_scenes[index].get("activities") or []]
     timed = []
     for index, scene in enumerate(scenes):
-        found = False
         for activity in raw_scenes[index].get("activities") or []:
             start = parse_timestamp((activity.get("timestamp") or {}).get("start_timestamp"))
-            text = " ".join(activity["description"].lower().strip().rstrip(".").split())
-            if (start is not None and scene.start <= start < scene.end and texts.count(text) == 1
-                    and stamps.count(start) == 1):
+            if start is not None and scene.start <= start < scene.end:
                 timed.append((offsets[index] + start - scene.start,
                               activity["description"].strip().rstrip(".")))
-                found = True
-        if not found:
-            timed.append((offsets[index], raw_scenes[index]["title"].strip().rstrip(".")))
     return [text for _, text in sorted(timed)]
+
+
+def raw_activities(path: Path) -> set[str]:
+    scenes = json.loads(path.read_text())["content_metadata"]["scenes"]
+    return {a["description"].strip().rstrip(".") for s in scenes for a in s.get("activities") or []}
+
+
+def source_of(video_id: str) -> Path:
+    return next(p for p in FINEVIDEO.glob("*.json") if json.loads(p.read_text()).get(
+        "original_video_filename", "").startswith(video_id))
 
 
 def test_every_file_accounted(outputs):
@@ -108,8 +111,7 @@ def test_timewar_one_correct_option_and_shuffled_answers_follow_shuffled_order(o
     for o in outputs:
         if not o.records["timewar_normal"]:
             continue
-        path = next(p for p in FINEVIDEO.glob("*.json") if json.loads(p.read_text()).get(
-            "original_video_filename", "").startswith(o.video_id))
+        path = source_of(o.video_id)
         for normal, shuffled in zip(o.records["timewar_normal"], o.records["timewar_shuffled"], strict=True):
             assert normal["options"] == shuffled["options"] and len(set(normal["options"])) == 4
             for record in (normal, shuffled):
@@ -144,3 +146,51 @@ def test_ordering_probe_statements(outputs):
             assert len({(r["distance"], r["side"]) for r in group}) == 1
             assert group[0]["gap_seconds"] > 0
         assert {r["distance"] for r in rows} >= {"near"}
+
+
+def test_events_are_activities_in_their_own_words(outputs):
+    """No scene title stands in for an event; answers are one event's text, unwrapped."""
+    scene_titles = 0
+    for o in outputs:
+        if o.trimmed is None:
+            continue
+        activities = raw_activities(source_of(o.video_id))
+        assert {e.description for e in o.trimmed.events} <= activities
+        titles = {s.title.strip().rstrip(".") for s in o.trimmed.scenes}
+        scene_titles += len({e.description for e in o.trimmed.events} & (titles - activities))
+        for r in o.records["dpo"]:
+            for text in (r["chosen"], r["rejected"]):
+                assert text.startswith("Nothing; that is") or text.rstrip(".") in activities, text
+        for r in o.records["timewar_normal"]:
+            assert set(r["options"]) <= activities
+    assert scene_titles == 0
+
+
+def test_two_scene_videos_are_reversed_and_nothing_is_rare(outputs):
+    pairs = [r for o in outputs for r in o.records["dpo"]]
+    two = [o for o in outputs if o.trimmed is not None and len(o.trimmed.scenes) == 2]
+    assert len(two) >= 20 and all(o.perturbation == "reversed" for o in two)
+    nothing = sum(r["chosen"].startswith("Nothing") or r["rejected"].startswith("Nothing") for r in pairs)
+    assert nothing / len(pairs) <= TimewarpParams().nothing_max_share, (nothing, len(pairs))
+
+
+def test_dpo_neighbour_answers_skip_no_activity(outputs):
+    """"Right after / before X" answers are X's neighbour among *all* timed activities, in the true
+    order (chosen) and in the perturbed order (rejected)."""
+    checked = 0
+    for o in outputs:
+        rows = [r for r in o.records["dpo"] if r["question_kind"] in ("after", "before")]
+        if not rows:
+            continue
+        path = source_of(o.video_id)
+        for r in rows:
+            anchor = r["prompt"].split('"')[1]
+            step = 1 if r["question_kind"] == "after" else -1
+            normal = range(len(o.trimmed.scenes))
+            for order, text in ((normal, r["chosen"]), (r["scene_order"], r["rejected"])):
+                sequence = raw_sequence(path, o.trimmed.scenes, list(order))
+                position = sequence.index(anchor) + step
+                expected = sequence[position] if 0 <= position < len(sequence) else None
+                assert (text.rstrip(".") == expected) if expected else text.startswith("Nothing"), r["id"]
+            checked += 1
+    assert checked > 10

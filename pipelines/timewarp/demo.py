@@ -5,7 +5,10 @@ Six metadata files: four usable videos with 2 to 5 scenes (so shuffles, reversal
 questions and the ordering probe all appear), one whose first scene ends after the 105 s cap
 (rejected ``too_few_scenes``) and one with null timestamps (rejected ``missing_timestamps``).
 Each scene of a demo video is drawn by a different ffmpeg test source with its own tone, so
-scenes are visibly and audibly distinct and a shuffled render is easy to check by eye.
+scenes are visibly and audibly distinct and a shuffled render is easy to check by eye. No source
+draws a clock or frame counter (one that did would show the scene's original position in a
+shuffled clip), and scenes have uneven lengths, so the rendered variants also exercise key frames
+and stream sizes at uneven scene joins.
 """
 
 from __future__ import annotations
@@ -17,33 +20,34 @@ from typing import Any
 from pipelines.core.atomic import write_text
 from pipelines.core.video.ffmpeg_bin import atomic_output, run
 
-SOURCES = ("testsrc2", "smptebars", "mandelbrot", "rgbtestsrc", "cellauto=rule=110:seed=7")
+SOURCES = ("smptebars", "mandelbrot", "cellauto=rule=110:seed=7", "rgbtestsrc", "life=seed=3:mold=10")
 SIZE, FPS = "320x240", 25
 
-# video id -> list of (scene title, seconds, [activity descriptions]); activities split the scene
+# video id -> list of (scene title, seconds, [activity descriptions]); activities split the scene.
+# Scene lengths are uneven and whole numbers of frames at 25 fps (multiples of 0.04 s).
 VIDEOS: dict[str, list[tuple[str, float, list[str]]]] = {
     "demo_kitchen": [
-        ("Preparing vegetables", 8, ["A cook rinses tomatoes in the sink", "The cook dices an onion"]),
-        ("Cooking on the stove", 8, ["Oil is poured into a hot pan",
+        ("Preparing vegetables", 9, ["A cook rinses tomatoes in the sink", "The cook dices an onion"]),
+        ("Cooking on the stove", 5, ["Oil is poured into a hot pan",
                                      "The vegetables are stirred in the pan"]),
-        ("Serving", 8, ["The food is spooned onto a plate", "The cook sprinkles herbs over the dish"]),
+        ("Serving", 11, ["The food is spooned onto a plate", "The cook sprinkles herbs over the dish"]),
     ],
     "demo_cycling": [
-        ("Getting ready", 6, ["A rider pumps up a bicycle tyre", "The rider fastens a helmet"]),
-        ("On the road", 6, ["The rider pedals along a coastal road", "A car overtakes the rider"]),
-        ("Climbing", 6, ["The rider stands on the pedals up a steep hill", "The rider reaches the summit"]),
-        ("Finish", 6, ["The rider coasts into a village square", "The rider drinks from a water bottle"]),
+        ("Getting ready", 4, ["A rider pumps up a bicycle tyre", "The rider fastens a helmet"]),
+        ("On the road", 7.6, ["The rider pedals along a coastal road", "A car overtakes the rider"]),
+        ("Climbing", 5, ["The rider stands on the pedals up a steep hill", "The rider reaches the summit"]),
+        ("Finish", 9, ["The rider coasts into a village square", "The rider drinks from a water bottle"]),
     ],
     "demo_match": [
-        ("Warm-up", 5, ["Players jog across the pitch", "A coach sets out cones"]),
-        ("Kick-off", 5, ["The referee blows the whistle", "A midfielder passes the ball forward"]),
-        ("Attack", 5, ["A winger dribbles past a defender", "The winger crosses the ball"]),
-        ("Goal", 5, ["A striker heads the ball into the net", "The goalkeeper lies on the grass"]),
-        ("Celebration", 5, ["Team-mates hug the striker", "Fans wave scarves in the stand"]),
+        ("Warm-up", 3, ["Players jog across the pitch", "A coach sets out cones"]),
+        ("Kick-off", 6, ["The referee blows the whistle", "A midfielder passes the ball forward"]),
+        ("Attack", 4.4, ["A winger dribbles past a defender", "The winger crosses the ball"]),
+        ("Goal", 8, ["A striker heads the ball into the net", "The goalkeeper lies on the grass"]),
+        ("Celebration", 5.6, ["Team-mates hug the striker", "Fans wave scarves in the stand"]),
     ],
     "demo_pair": [
-        ("Serve", 7, ["A tennis player bounces the ball", "The player serves"]),
-        ("Rally", 7, ["The opponent returns the serve", "Both players exchange long shots"]),
+        ("Serve", 10, ["A tennis player bounces the ball", "The player serves"]),
+        ("Rally", 5.6, ["The opponent returns the serve", "Both players exchange long shots"]),
     ],
 }
 

@@ -102,4 +102,5 @@ def run_llm_implicit(outputs: list[VideoOutput], build_dir: Path, params: Timewa
         if not chosen or chosen == rejected:
             _drop(output, "identical_descriptions", "both descriptions are equal, or the preferred is empty")
             continue
-        record.update(chosen=chosen, rejected=rejected, backend=f"llm:{client.config.model}")
+        record.update(chosen=chosen, rejected=rejected, backend=f"llm:{client.config.model}",
+                      for_training=True)  # real model descriptions: trainable

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipelines.core.rng import UnitRng
+from pipelines.timewarp.perturb import GAP
 from pipelines.timewarp.temporal_qa import phrase
 
 LETTERS = "ABCD"
@@ -27,12 +28,15 @@ class TimeWarQuestion:
 
 
 def _target(kind: str, anchor: str | None, sequence: list[str]) -> str | None:
+    """The answering event, or None (no neighbour, or the neighbour is a dropped activity)."""
     if kind == "first":
-        return sequence[0]
-    if kind == "last":
-        return sequence[-1]
-    position = sequence.index(anchor) + (1 if kind == "after" else -1)
-    return sequence[position] if 0 <= position < len(sequence) else None
+        found = sequence[0]
+    elif kind == "last":
+        found = sequence[-1]
+    else:
+        position = sequence.index(anchor) + (1 if kind == "after" else -1)
+        found = sequence[position] if 0 <= position < len(sequence) else GAP
+    return None if found == GAP else found
 
 
 QUESTION_TEXT = {
@@ -46,9 +50,10 @@ QUESTION_TEXT = {
 def timewar_questions(normal: list[str], shuffled: list[str], rng: UnitRng, count: int,
                       slots: list[int]) -> list[TimeWarQuestion]:
     """Up to ``count`` order-sensitive questions; ``slots[i]`` is the letter index of question i's
-    normal answer (the caller's balanced schedule)."""
+    normal answer (the caller's balanced schedule). Sequences may hold gaps (``perturb.GAP``)."""
+    events = [e for e in normal if e != GAP]
     candidates: list[tuple[str, str | None]] = [("first", None), ("last", None)]
-    candidates += [(kind, event) for event in normal for kind in ("after", "before")]
+    candidates += [(kind, event) for event in events for kind in ("after", "before")]
     rng.shuffle(candidates)
     questions: list[TimeWarQuestion] = []
     for kind, anchor in candidates:
@@ -57,7 +62,7 @@ def timewar_questions(normal: list[str], shuffled: list[str], rng: UnitRng, coun
         right, right_shuffled = _target(kind, anchor, normal), _target(kind, anchor, shuffled)
         if right is None or right_shuffled is None or right == right_shuffled:
             continue
-        others = [e for e in normal if e not in (anchor, right, right_shuffled)]
+        others = [e for e in events if e not in (anchor, right, right_shuffled)]
         if len(others) < 2:
             continue
         fillers = rng.sample(others, 2)

@@ -22,7 +22,7 @@ from pipelines.timewarp.inputs import TimewarpInputs, input_checksums, read_unit
 from pipelines.timewarp.publish import write_card_exports_report
 from pipelines.timewarp.render import RenderJob, render_job, render_jobs, rendered_files
 from pipelines.timewarp.schema import FEATURES, SPLITS
-from pipelines.timewarp.stats import build_stats
+from pipelines.timewarp.stats import build_stats, cap_nothing, recipe_stats
 from pipelines.timewarp.units import CONFIGS, VideoOutput, process_video
 
 STAGES = ("videos", "qa_pairs", "timewar", "ordering_probe", "implicit")
@@ -95,6 +95,8 @@ def assemble(build: Build) -> dict[str, Rows]:
     build.manifest_extra["llm"] = {"backend": build.params.llm}
     if build.params.llm != "offline":
         run_llm(build, outputs, failed)
+    build.state["nothing_dropped"] = cap_nothing(
+        [o for o in outputs if o.video_id not in failed], build.params.nothing_max_share)
     records: dict[str, Rows] = {c: [] for c in CONFIGS}
     for output in outputs:
         if output.video_id not in failed:
@@ -106,7 +108,16 @@ def assemble(build: Build) -> dict[str, Rows]:
 def publish(build: Build, tables: dict[str, Rows]) -> dict[str, Any]:
     assert build.input_files is not None
     records: dict[str, list[dict[str, Any]]] = tables  # type: ignore[assignment]
-    stats = build_stats(build.payloads("videos"), records, build.ledger)
+    outputs: list[VideoOutput] = build.payloads("videos")
+    stats = build_stats(outputs, records, build.ledger)
+    stats.update(recipe_stats(outputs, records, build.state["nothing_dropped"],
+                              build.params.nothing_max_share, build.params.seed))
+    if build.state["videos"] is not None:
+        from pipelines.timewarp.render import media_leak_report
+
+        failed = {result.key for result in build.results.get("render", []) if not result.payload}
+        stats["media_leak"] = media_leak_report(build.build_dir, sorted(
+            o.video_id for o in outputs if o.trimmed is not None and o.video_id not in failed))
     write_card_exports_report(build.build_dir, records, stats, build.ledger, build.params, build.version,
                               dict(build.input_files.sums))
     return stats

@@ -1,9 +1,12 @@
 """Render the normal, shuffled and reversed clips of every kept video, plus trainer frame folders.
 
 Every variant is assembled from the *same* list of per-scene segments (only their order differs),
-with one encode and one shared encoding profile, so the variants hold the same frames and match
-in codec, pixel format, fps, size, audio and duration; :func:`check_indistinguishable` verifies it
-and a video whose variants could be told apart is rejected (``variants_distinguishable``). Frame
+with one encode and the matched encoding profile (``MATCHED_PROFILE``: same rate control for all,
+key frames and B-frames at fixed frame indices, constant-bitrate audio), then the video streams
+are padded to one size (``pad_to_match``). The variants hold the same frames and match in codec,
+pixel format, fps, size, audio, duration, packet counts, key-frame times, stream sizes and
+bitrates; :func:`check_indistinguishable` verifies it and a video whose variants could be told
+apart is rejected (``variants_distinguishable``). Frame
 folders (``<variant>_frames/c01_0001.jpeg`` ...) sample the clip at ``frames_fps`` and are
 ``frames_width`` pixels wide; names are numbered so that sorting them gives the play order.
 
@@ -23,7 +26,12 @@ from pipelines.core.video import (
     extract_frames,
     find_video,
     missing_video_detail,
+    probe,
 )
+from pipelines.core.video.leak import leak_report
+from pipelines.core.video.pad import pad_to_match
+from pipelines.core.video.streams import stream_stats
+from pipelines.core.video.variants import MATCHED_PROFILE
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.units import VideoOutput
 
@@ -57,10 +65,12 @@ def render_job(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
         return RenderOutcome(job.video_id, "video_missing", missing_video_detail(job.video_id))
     job.media_dir.mkdir(parents=True, exist_ok=True)
     try:
-        infos = []
-        for variant in VARIANTS:
+        paths = [job.media_dir / f"{variant}.mp4" for variant in VARIANTS]
+        for variant, path in zip(VARIANTS, paths, strict=True):
             segments = [job.segments[i] for i in job.orders[variant]]
-            infos.append(assemble(job.source, segments, job.media_dir / f"{variant}.mp4"))
+            assemble(job.source, segments, path, profile=MATCHED_PROFILE)
+        pad_to_match(paths)
+        infos = [probe(p) for p in paths]
         problems = check_indistinguishable(infos)
         if problems:
             return RenderOutcome(job.video_id, "variants_distinguishable", problems[0])
@@ -87,3 +97,13 @@ def rendered_files(job: RenderJob) -> tuple[str, ...]:
     """Every file a finished job wrote, relative to the build folder (``media/<video_id>/...``)."""
     return tuple(f"media/{job.video_id}/{p.relative_to(job.media_dir).as_posix()}"
                  for p in sorted(job.media_dir.rglob("*")) if p.is_file())
+
+
+def media_leak_report(build_dir: Path, video_ids: list[str]) -> dict[str, object]:
+    """How often each per-stream figure of the rendered clips (``stream_stats``) picks the normal
+    clip out of its three variants, next to chance (``pipelines.core.video.leak``)."""
+    groups = []
+    for video_id in video_ids:
+        folder = build_dir / "media" / video_id
+        groups.append([stream_stats(folder / f"{v}.mp4").fields() for v in VARIANTS])
+    return leak_report(groups) if groups else {"groups": 0}

@@ -5,6 +5,10 @@ Offline back-end: exact by construction. Questions are built from the video's ev
 which of two events happens first. The chosen answer is read off the true order, the rejected
 answer off the perturbed order with the *same* question. When both answers are equal the question
 did not depend on order and the pair is dropped (``order_insensitive``).
+
+Answers name one event in its own words ("The cook dices an onion."), never wrapped in a template
+sentence. Sequences may hold gaps (``perturb.GAP``: a dropped activity plays there); a question
+whose answer would be a gap, or would skip over one, has no answer (``None``) and is not asked.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipelines.core.rng import UnitRng
+from pipelines.timewarp.perturb import GAP
+
+NOTHING_AFTER = "Nothing; that is the last thing shown."
+NOTHING_BEFORE = "Nothing; that is the first thing shown."
 
 
 @dataclass(frozen=True)
@@ -27,27 +35,36 @@ def phrase(description: str) -> str:
     return '"' + description.strip().rstrip(".").replace('"', "'") + '"'
 
 
-def answer(question: TemporalQuestion, sequence: list[str]) -> str:
-    """The answer to ``question`` when events are seen in ``sequence``."""
+def _sentence(event: str) -> str | None:
+    return None if event == GAP else f"{event.rstrip('.')}."
+
+
+def answer(question: TemporalQuestion, sequence: list[str]) -> str | None:
+    """The answer to ``question`` when events (and gaps) are seen in ``sequence``; None when the
+    answer is a gap."""
     if question.kind == "first":
-        return f"{sequence[0].rstrip('.')}."
+        return _sentence(sequence[0])
     if question.kind == "last":
-        return f"{sequence[-1].rstrip('.')}."
+        return _sentence(sequence[-1])
     if question.kind == "which_first":
         a, b = question.anchors
-        first = a if sequence.index(a) < sequence.index(b) else b
-        return f"{first.rstrip('.')} happens first."
+        return _sentence(a if sequence.index(a) < sequence.index(b) else b)
     position = sequence.index(question.anchors[0])
     step = 1 if question.kind == "after" else -1
     neighbour = position + step
     if not 0 <= neighbour < len(sequence):
-        return ("Nothing; that is the last thing shown." if step == 1
-                else "Nothing; that is the first thing shown.")
-    return f"{sequence[neighbour].rstrip('.')}."
+        return NOTHING_AFTER if step == 1 else NOTHING_BEFORE
+    return _sentence(sequence[neighbour])
 
 
-def candidate_questions(sequence: list[str], rng: UnitRng, count: int) -> list[TemporalQuestion]:
-    """``count`` distinct questions about a video whose true event order is ``sequence``."""
+def is_nothing(text: str) -> bool:
+    return text in (NOTHING_AFTER, NOTHING_BEFORE)
+
+
+def candidate_questions(sequence: list[str], rng: UnitRng) -> list[TemporalQuestion]:
+    """Every question about a video whose true play order is ``sequence``, in a random order
+    (the caller takes the first ones it can answer)."""
+    sequence = [e for e in sequence if e != GAP]
     pool: list[TemporalQuestion] = [
         TemporalQuestion("first", "What happens first in the video?", ()),
         TemporalQuestion("last", "What happens at the end of the video?", ()),
@@ -60,4 +77,4 @@ def candidate_questions(sequence: list[str], rng: UnitRng, count: int) -> list[T
             pair = (a, b) if rng.below(2) else (b, a)
             pool.append(TemporalQuestion(
                 "which_first", f"Which happens first: {phrase(pair[0])} or {phrase(pair[1])}?", pair))
-    return rng.sample(pool, min(count, len(pool)))
+    return rng.sample(pool, len(pool))

@@ -18,16 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipelines.core.finevideo import RawScene, VideoMeta
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """A timed activity inside a kept scene (``start`` in source seconds); the description has
-    no trailing period, so no option stands out by its punctuation."""
-
-    description: str
-    start: float
-    scene: int  # index of the kept scene it belongs to
+from pipelines.timewarp.events import Event, select_events
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +34,13 @@ class Scene:
 class TrimmedVideo:
     video_id: str
     scenes: tuple[Scene, ...]
-    events: tuple[Event, ...]
+    timeline: tuple[Event, ...]  # every timed activity in play order, dropped ones included
     stop_reason: str  # why trimming stopped ("all_scenes_kept", "scene_ends_after_cap", ...)
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """The events a question may name (see :mod:`pipelines.timewarp.events`)."""
+        return tuple(e for e in self.timeline if not e.dropped)
 
     @property
     def clip_start(self) -> float:
@@ -118,36 +114,6 @@ def trim(meta: VideoMeta, cap_seconds: float = 105.0, min_scene_seconds: float =
     return TrimmedVideo(meta.video_id, tuple(scenes), _events(kept, scenes), stop)
 
 
-def _normal_text(description: str) -> str:
-    return " ".join(description.lower().strip().rstrip(".").split())
-
-
 def _events(kept: list[tuple[RawScene, float, float]], scenes: list[Scene]) -> tuple[Event, ...]:
-    """Timed activities that start inside their kept scene's tiled segment.
-
-    A description that occurs more than once among the kept scenes' activities is never an event:
-    in a shuffled clip either copy could be seen first, so a question about it would have no
-    single answer. Likewise activities that start at the same instant have no order and are
-    dropped. A scene without usable activities contributes itself (its title) as one event at its
-    start.
-    """
-    counts: dict[str, int] = {}
-    for raw, _, _ in kept:
-        for activity in raw.activities:
-            key = _normal_text(activity.description)
-            counts[key] = counts.get(key, 0) + 1
-    starts: dict[float, int] = {}
-    for raw, _, _ in kept:
-        for activity in raw.activities:
-            if activity.start is not None:
-                starts[round(activity.start, 3)] = starts.get(round(activity.start, 3), 0) + 1
-    events: list[Event] = []
-    for (raw, _, _), scene in zip(kept, scenes, strict=True):
-        inside = sorted((a.start, a.description) for a in raw.activities
-                        if a.start is not None and scene.start <= a.start < scene.end
-                        and counts[_normal_text(a.description)] == 1 and starts[round(a.start, 3)] == 1)
-        if not inside and scene.title and _normal_text(scene.title) not in counts:
-            inside = [(scene.start, scene.title)]
-        events.extend(Event(description.strip().rstrip("."), start, scene.index)
-                      for start, description in inside)
-    return tuple(events)
+    return select_events([(scene.index, scene.start, scene.end, raw.activities)
+                          for (raw, _, _), scene in zip(kept, scenes, strict=True)])

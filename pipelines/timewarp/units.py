@@ -16,9 +16,9 @@ from pipelines.core.tally import Rejection, Tally
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.implicit import OFFLINE_BACKEND, offline_texts, plan_implicit
 from pipelines.timewarp.mcq import LETTERS, timewar_questions
-from pipelines.timewarp.perturb import event_sequence, reversed_order, shuffled_order
+from pipelines.timewarp.perturb import GAP, play_sequence, reversed_order, shuffled_order
 from pipelines.timewarp.probe import probe_statements
-from pipelines.timewarp.temporal_qa import answer, candidate_questions
+from pipelines.timewarp.temporal_qa import answer, candidate_questions, is_nothing
 from pipelines.timewarp.trim import TrimmedVideo, trim
 
 CONFIGS = ("sft", "dpo", "kto", "timewar_normal", "timewar_shuffled", "implicit", "ordering_probe")
@@ -72,11 +72,13 @@ def process_video(params: TimewarpParams, meta: VideoMeta | MetaReject) -> Video
     count = len(trimmed.scenes)
     out.orders = {"normal": tuple(range(count)), "reversed": reversed_order(count),
                   "shuffled": shuffled_order(count, UnitRng(params.seed, f"{vid}/shuffle"))}
-    out.perturbation = ("shuffled", "reversed")[UnitRng(params.seed, f"{vid}/perturbation").below(2)]
-    sequences = {name: event_sequence(trimmed, order) for name, order in out.orders.items()}
+    # with two scenes the only shuffle is the reversal, and it is called what it is
+    out.perturbation = "reversed" if count == 2 else \
+        ("shuffled", "reversed")[UnitRng(params.seed, f"{vid}/perturbation").below(2)]
+    sequences = {name: play_sequence(trimmed, order) for name, order in out.orders.items()}
     _preferences(params, out, sequences)
     _timewar(params, out, sequences)
-    _probe(out)
+    _probe(out, params.probe_bands)
     _implicit(params, out)
     return out
 
@@ -122,12 +124,18 @@ def _preferences(params: TimewarpParams, out: VideoOutput, sequences: dict[str, 
         "response": trimmed.caption})
     if params.llm != "offline":
         return  # questions come from the LLM stage (llm_qa.py), run by the build over all videos
-    questions = candidate_questions(sequences["normal"], UnitRng(params.seed, f"{vid}/qa"),
-                                    params.qa_per_video)
-    accepted = sum(add_pair(out, number, q.question, q.kind, answer(q, sequences["normal"]),
-                            answer(q, sequences[out.perturbation]))
-                   for number, q in enumerate(questions))
-    out.count("qa_pairs", len(questions), accepted)
+    answered = [(q, answer(q, sequences["normal"]), answer(q, sequences[out.perturbation]))
+                for q in candidate_questions(sequences["normal"], UnitRng(params.seed, f"{vid}/qa"))]
+    usable = [(q, c, r) for q, c, r in answered if c is not None and r is not None]
+    avoid_nothing = UnitRng(params.seed, f"{vid}/nothing").random() >= params.nothing_max_share
+    # order-sensitive questions first; "Nothing; ..." answers (for most videos) only when the
+    # video has too few other questions; the order among equals stays random (stable sort)
+    usable.sort(key=lambda item: (same_answer(item[1], item[2]),
+                                  avoid_nothing and (is_nothing(item[1]) or is_nothing(item[2]))))
+    picked = usable[:params.qa_per_video]
+    accepted = sum(add_pair(out, number, q.question, q.kind, chosen, rejected)
+                   for number, (q, chosen, rejected) in enumerate(picked))
+    out.count("qa_pairs", len(picked), accepted)
 
 
 def _timewar(params: TimewarpParams, out: VideoOutput, sequences: dict[str, list[str]]) -> None:
@@ -138,9 +146,10 @@ def _timewar(params: TimewarpParams, out: VideoOutput, sequences: dict[str, list
     questions = timewar_questions(sequences["normal"], sequences["shuffled"],
                                   UnitRng(params.seed, f"{vid}/timewar"), params.mcq_per_video, slots)
     if not questions:
-        reason = "too_few_events" if len(sequences["normal"]) < 4 else "no_order_sensitive_question"
+        events = sum(e != GAP for e in sequences["normal"])
+        reason = "too_few_events" if events < 4 else "no_order_sensitive_question"
         out.count("timewar", 1, 0)
-        out.rejects.append(("timewar", vid, reason, f"{len(sequences['normal'])} events"))
+        out.rejects.append(("timewar", vid, reason, f"{events} events"))
         return
     out.count("timewar", 1, 1)
     for number, q in enumerate(questions):
@@ -153,13 +162,15 @@ def _timewar(params: TimewarpParams, out: VideoOutput, sequences: dict[str, list
                 "scene_order": list(out.orders[variant])})
 
 
-def _probe(out: VideoOutput) -> None:
+def _probe(out: VideoOutput, bands: str) -> None:
     assert out.trimmed is not None
-    statements = probe_statements(list(out.trimmed.events))
+    statements = probe_statements(list(out.trimmed.events), bands)
     if statements is None:
+        events = len(out.trimmed.events)
         out.count("ordering_probe", 1, 0)
-        out.rejects.append(("ordering_probe", out.video_id, "too_few_events",
-                            f"{len(out.trimmed.events)} timed events, need 4"))
+        out.rejects.append(("ordering_probe", out.video_id,
+                            "too_few_events" if events < 4 else "no_event_in_band",
+                            f"{events} timed events (need 4; bands by {bands})"))
         return
     out.count("ordering_probe", 1, 1)
     for number, s in enumerate(statements):
@@ -179,4 +190,6 @@ def _implicit(params: TimewarpParams, out: VideoOutput) -> None:
     out.records["implicit"].append({
         "id": f"{out.video_id}-implicit", "video_id": out.video_id, "video": media(out.video_id, "normal"),
         "prompt": plan.prompt, "chosen": preferred, "rejected": dispreferred, "dispreferred_kind": plan.kind,
-        "theme": plan.theme, "backend": OFFLINE_BACKEND})
+        "theme": plan.theme, "backend": OFFLINE_BACKEND,
+        # a text-only model separates the stand-in's two sides at sight: trainer exports skip it
+        "for_training": params.implicit_for_training})

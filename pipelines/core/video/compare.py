@@ -9,7 +9,11 @@ Contract:
   than ``threshold``.
 - :func:`check_indistinguishable` lists every way the given videos could be told apart by their
   container: codec, pixel format, fps, size, audio presence and format, and duration (video and
-  container) beyond one frame. :func:`require_indistinguishable` raises InputError on the first.
+  container) beyond one frame; with ``streams=True`` (the default) also the per-stream figures a
+  metadata classifier reads (:mod:`~pipelines.core.video.streams`): video and audio packet counts,
+  audio bytes and key-frame times exactly, video bytes, file bytes and bitrates to within one byte
+  per key frame (the step of :func:`~pipelines.core.video.pad.pad_to_match`).
+  :func:`require_indistinguishable` raises InputError on the first.
 """
 
 from __future__ import annotations
@@ -22,9 +26,12 @@ import numpy as np
 
 from pipelines.core.errors import InputError
 from pipelines.core.video.probe import VideoInfo, probe
+from pipelines.core.video.streams import StreamStats, stream_stats
 
 NOISE_LEVEL = 0.01  # frame_difference between re-encodes of one frame stays below this
 DUPLICATE_THRESHOLD = NOISE_LEVEL  # default: frames closer than this are near-duplicates
+EXACT_STREAM_FIELDS = ("video_packets", "audio_packets", "audio_bytes", "keyframe_times")
+PADDED_STREAM_FIELDS = ("video_bytes", "file_bytes")
 SIGNATURE = ("codec", "pix_fmt", "fps", "width", "height", "has_audio", "audio_codec", "audio_rate",
              "audio_layout")
 
@@ -58,14 +65,44 @@ def drop_near_duplicates(frames: Sequence[np.ndarray | str | Path], *,
     return kept
 
 
-def check_indistinguishable(videos: Sequence[str | Path | VideoInfo]) -> list[str]:
-    """Every container-level difference between ``videos[0]`` and each other video (empty: none)."""
+def stream_differences(stats: Sequence[StreamStats]) -> list[str]:
+    """Per-stream figures of ``stats[1:]`` that differ from ``stats[0]`` (see module contract)."""
+    ref = stats[0]
+    slack = max(1, len(ref.keyframe_times)) - 1
+    problems = []
+    for other in stats[1:]:
+        for key in EXACT_STREAM_FIELDS:
+            if getattr(other, key) != getattr(ref, key):
+                problems.append(f"{other.path}: {key} {_short(getattr(other, key))} != "
+                                f"{_short(getattr(ref, key))} of {ref.path}")
+        for key in PADDED_STREAM_FIELDS:
+            if abs(getattr(other, key) - getattr(ref, key)) > slack:
+                problems.append(f"{other.path}: {key} {getattr(other, key)} != {getattr(ref, key)} "
+                                f"of {ref.path} (more than {slack} bytes apart)")
+        seconds = ref.video_bytes * 8 / ref.video_bitrate if ref.video_bitrate else 1.0
+        if abs(other.video_bitrate - ref.video_bitrate) > (slack + 1) * 8 / seconds:
+            problems.append(f"{other.path}: video_bitrate {other.video_bitrate} != "
+                            f"{ref.video_bitrate} of {ref.path}")
+        if other.audio_bitrate != ref.audio_bitrate:
+            problems.append(f"{other.path}: audio_bitrate {other.audio_bitrate} != "
+                            f"{ref.audio_bitrate} of {ref.path}")
+    return problems
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_indistinguishable(videos: Sequence[str | Path | VideoInfo], *,
+                            streams: bool = True) -> list[str]:
+    """Every difference between ``videos[0]`` and each other video (empty: none)."""
     infos = [v if isinstance(v, VideoInfo) else probe(v) for v in videos]
     if not infos:
         return []
     ref = infos[0]
     frame = 1.0 / float(ref.fps)
-    problems = []
+    problems = stream_differences([stream_stats(i.path) for i in infos]) if streams else []
     for other in infos[1:]:
         for key in SIGNATURE:
             if getattr(other, key) != getattr(ref, key):
@@ -80,9 +117,10 @@ def check_indistinguishable(videos: Sequence[str | Path | VideoInfo]) -> list[st
     return problems
 
 
-def require_indistinguishable(videos: Sequence[str | Path | VideoInfo]) -> None:
+def require_indistinguishable(videos: Sequence[str | Path | VideoInfo], *,
+                              streams: bool = True) -> None:
     """Raise InputError (naming the differing file) unless the videos match (see module contract)."""
-    problems = check_indistinguishable(videos)
+    problems = check_indistinguishable(videos, streams=streams)
     if problems:
         path, _, problem = problems[0].partition(": ")
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""

@@ -41,6 +41,7 @@ class EncodeProfile:
     audio_bitrate: str = "128k"  # stereo AAC
     gop_seconds: float = 2.0
     threads: int = 2
+    matched: bool = False  # variants of one source: constant QP, fixed GOP, CBR audio (see variants)
 
     def __post_init__(self) -> None:
         if self.audio not in AUDIO_POLICIES:
@@ -71,10 +72,14 @@ class Target:
             "fps_mode": "passthrough", "fflags": "+bitexact", "flags:v": "+bitexact",
             "map_metadata": -1, "map_chapters": -1, "f": fmt,
         }
+        if p.matched:  # key frames and B-frames at fixed frame indices, whatever the content
+            gop = kw["g"]
+            kw["x264-params"] = f"scenecut=0:keyint={gop}:min-keyint={gop}:b-adapt=0"
         if fmt in ("mp4", "mov"):
             kw["movflags"] = "+faststart"
         if self.audio:
-            kw.update({"c:a": "aac", "b:a": p.audio_bitrate, "ar": p.audio_rate, "ac": 2,
+            codec = "libmp3lame" if p.matched else "aac"  # MP3 CBR: every packet the same size
+            kw.update({"c:a": codec, "b:a": p.audio_bitrate, "ar": p.audio_rate, "ac": 2,
                        "flags:a": "+bitexact"})
         else:
             kw["an"] = None
