@@ -20,7 +20,9 @@ labels; only the first ``len(options)`` letters are valid):
 - Without a letter, the reply names an option by its text: equal to one option (case, spacing and
   end punctuation ignored), or containing exactly one option's text (an option contained in
   another matched option does not count) while being at most twice as long as all options
-  together (VLMEvalKit's ``can_infer_text`` guard against long explanations).
+  together (VLMEvalKit's ``can_infer_text`` guard against long explanations) or, for options too
+  short for that guard to leave room ("1, 2"; "No"), at most 60 characters
+  (``"The answer is: 2, 1"``).
 - Anything else (empty, refusal, a letter outside the options) is ``None``.
 """
 
@@ -30,6 +32,7 @@ import re
 from typing import Optional, Sequence
 
 _MARKUP = re.compile(r"[*_`]+")
+_SHORT_REPLY = 60  # a reply this short may name an option's text within a few words
 _SPACES = re.compile(r"\s+")
 _EDGE = " \t\n\r.,;:!?\"'()[]{}<>"
 # words after which a standalone "A" is still the letter ("A is right", "A or B"), not an article
@@ -94,7 +97,7 @@ def _by_text(reply: str, options: Sequence[str], valid: str) -> Optional[str]:
     equal = [i for i, t in enumerate(texts) if t and t == said]
     if len(equal) == 1:
         return valid[equal[0]]
-    if len(said) > 2 * sum(len(t) for t in texts):
+    if len(said) > max(2 * sum(len(t) for t in texts), _SHORT_REPLY):
         return None
     hits = [i for i, t in enumerate(texts) if t and re.search(r"(?<!\w)" + re.escape(t) + r"(?!\w)", said)]
     hits = [i for i in hits if not any(j != i and texts[i] in texts[j] for j in hits)]
