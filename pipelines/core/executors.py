@@ -18,6 +18,9 @@ from typing import Any, Protocol, TypeVar
 
 from tqdm import tqdm
 
+from pipelines.core.errors import ConfigError
+from pipelines.core.orphans import exit_with_parent
+
 C = TypeVar("C")
 T = TypeVar("T")
 R = TypeVar("R")
@@ -26,6 +29,7 @@ _worker_state: dict[str, Any] = {}
 
 
 def _init_worker(fn: Callable[[Any, Any], Any], context: Any) -> None:
+    exit_with_parent()
     _worker_state["fn"] = fn
     _worker_state["context"] = context
 
@@ -52,7 +56,7 @@ class LocalExecutor:
 
     def __init__(self, workers: int = 1, progress: bool | None = None) -> None:
         if workers < 1:
-            raise ValueError("workers must be >= 1")
+            raise ConfigError(f"workers must be >= 1, not {workers}")
         self.workers = workers
         self.progress_disabled = None if progress is None else not progress
 
@@ -80,7 +84,7 @@ def make_executor(kind: str, workers: int, progress: bool | None = None) -> Exec
     """The executor named on the command line (``--executor``)."""
     if kind == "local":
         return LocalExecutor(workers, progress)
-    raise ValueError(f"unknown executor {kind!r} (available: local)")
+    raise ConfigError(f"unknown executor {kind!r} (available: local)")
 
 
 @contextlib.contextmanager

@@ -18,10 +18,12 @@ import pyarrow as pa
 from pipelines.core import ava
 from pipelines.core.accounting import Ledger, Reject
 from pipelines.core.ava_columns import read_annotation_columns
+from pipelines.core.buildlock import build_lock
 from pipelines.core.executors import Executor, gc_paused
 from pipelines.core.manifest import code_version, sha256_file, write_manifest
 from pipelines.core.shards import write_shards
 from pipelines.core.summary import Stopwatch
+from pipelines.core.validate import require_version
 from pipelines.core.workcache import WorkCache, fingerprint, map_cached
 from pipelines.finebench.columns import expand, video_inputs
 from pipelines.finebench.config import FinebenchParams
@@ -78,8 +80,9 @@ def read_inputs(inputs: FinebenchInputs, labels: dict[int, ava.Label], ledger: L
 
 def build_finebench(inputs: FinebenchInputs, params: FinebenchParams, out_root: Path, version: str,
                     executor: Executor) -> BuildResult:
-    """Build ``<out_root>/finebench/<version>/`` (see the module docstring)."""
-    with gc_paused():
+    """Build ``<out_root>/finebench/<version>/`` (see the module docstring), holding the folder's
+    lock for the whole build (a concurrent build or push of it fails at once)."""
+    with build_lock(out_root / "finebench" / require_version(version)), gc_paused():
         return _build(inputs, params, out_root, version, executor)
 
 

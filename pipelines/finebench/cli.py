@@ -51,12 +51,14 @@ def write_demo(folder: Path) -> Path:
 
 
 def build_handler(args: argparse.Namespace) -> int:
+    from pipelines.cli import check_build_options, empty_build_status
     from pipelines.core.executors import make_executor
     from pipelines.core.summary import format_summary
     from pipelines.finebench.build import FinebenchInputs, build_finebench
     from pipelines.finebench.config import FinebenchParams, FrameWindow
     from pipelines.finebench.demo import write_demo_inputs
 
+    check_build_options(args)
     params = FinebenchParams(seed=args.seed, similarity_map=args.similarity_map,
                              min_center_gap=args.min_center_gap, max_answer_share=args.max_answer_share,
                              frames=FrameWindow(mode=args.frames_mode, num_frames=args.num_frames,
@@ -81,4 +83,5 @@ def build_handler(args: argparse.Namespace) -> int:
         "output": result.build_dir,
         "time": result.timings.format(),
     }))
-    return 0 if result.ledger.reconciles() else 1
+    status = 0 if result.ledger.reconciles() else 1
+    return status or empty_build_status(result.table.num_rows, result.ledger, args.allow_empty)

@@ -12,12 +12,14 @@ from typing import Any
 
 from pipelines.core.accounting import Ledger, Reject
 from pipelines.core.atomic import write_bytes
+from pipelines.core.buildlock import build_lock
 from pipelines.core.errors import ConfigError
 from pipelines.core.executors import Executor, gc_paused
 from pipelines.core.llm import LLMClient, LLMConfig
 from pipelines.core.manifest import code_version, sha256_file, write_manifest
 from pipelines.core.shards import write_shards
 from pipelines.core.summary import Stopwatch
+from pipelines.core.validate import require_version
 from pipelines.core.workcache import WorkCache, fingerprint, map_cached
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.finevideo import VideoMeta, read_metadata
@@ -90,7 +92,7 @@ def build_timewarp(source: Path, params: TimewarpParams, out_root: Path, version
     ``llm`` configures the LLM back-end used when ``params.llm == "openai"``."""
     if params.llm != "offline" and llm is None:
         raise ConfigError("params.llm is 'openai' but no LLM configuration was given")
-    with gc_paused():
+    with build_lock(out_root / "timewarp" / require_version(version)), gc_paused():
         return _build(source, params, out_root, version, executor, videos, llm)
 
 

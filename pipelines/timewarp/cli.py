@@ -38,12 +38,14 @@ def register(recipes: argparse._SubParsersAction) -> None:
 
 
 def build_handler(args: argparse.Namespace) -> int:
+    from pipelines.cli import check_build_options, empty_build_status
     from pipelines.core.executors import make_executor
     from pipelines.core.llm import config_from_args
     from pipelines.core.summary import format_summary
     from pipelines.timewarp.build import build_timewarp
     from pipelines.timewarp.config import TimewarpParams
 
+    check_build_options(args)
     params = TimewarpParams(seed=args.seed, cap_seconds=args.cap_seconds, qa_per_video=args.qa_per_video,
                             mcq_per_video=args.mcq_per_video, llm=args.llm)
     source, videos = args.finevideo, args.videos
@@ -55,8 +57,10 @@ def build_handler(args: argparse.Namespace) -> int:
         source, videos = write_demo_inputs(args.out / "demo_inputs" / "timewarp")
         print(f"no --finevideo given: building the demo input in {source.parent}", file=sys.stderr)
     executor = make_executor(args.executor, args.workers, False if args.no_progress else None)
-    llm = config_from_args(args) if args.llm != "offline" else None
+    llm = config_from_args(args, progress=not args.no_progress) if args.llm != "offline" else None
     result = build_timewarp(source, params, args.out, args.version, executor, videos, llm)
     print(format_summary(f"timewarp v{args.version}", result.ledger, {
         "rows": result.stats["rows"], "output": result.build_dir, "time": result.timings.format()}))
-    return 0 if result.ledger.reconciles() else 1
+    status = 0 if result.ledger.reconciles() else 1
+    return status or empty_build_status(sum(result.stats["rows"].values()), result.ledger,
+                                        args.allow_empty)
