@@ -7,18 +7,24 @@ and a video whose variants could be told apart is rejected (``variants_distingui
 folders (``<variant>_frames/c01_0001.jpeg`` ...) sample the clip at ``frames_fps`` and are
 ``frames_width`` pixels wide; names are numbered so that sorting them gives the play order.
 
+Output faults (disk full, read-only) stop the build with :class:`OutputError`: they are never
+recorded as an unreadable video. A killed build resumes without re-rendering finished units.
 A video whose render fails is rejected in the ``render`` stage and its records are removed from
 every config, so no record points at a missing clip.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core.accounting import Ledger, Reject
+from pipelines.core.atomic import write_json
 from pipelines.core.errors import InputError
 from pipelines.core.executors import Executor
+from pipelines.core.outputcheck import media_output, write_fault
 from pipelines.core.video import (
     assemble,
     check_indistinguishable,
@@ -30,6 +36,7 @@ from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.units import VideoOutput
 
 VARIANTS = ("normal", "shuffled", "reversed")
+DONE_MARKER = ".rendered.json"  # hidden: never published
 
 
 @dataclass(frozen=True)
@@ -53,12 +60,37 @@ def frame_times(duration: float, fps: float) -> list[float]:
     return [round(i / fps, 6) for i in range(count)]
 
 
+def render_key(params: TimewarpParams, job: RenderJob) -> str:
+    """Everything that changes a unit's media: source identity, segments, orders, frame settings."""
+    assert job.source is not None
+    info = job.source.stat()
+    parts = [str(job.source), info.st_size, info.st_mtime_ns, job.segments, sorted(job.orders.items()),
+             params.frames_fps, params.frames_width]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
 def render_job(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
-    """Render one video's variants and frame folders (runs in a worker)."""
+    """Render one video's variants and frame folders (runs in a worker). A unit finished by an
+    earlier, killed run (its ``.rendered.json`` marker matches) is not rendered again."""
     if job.source is None:
         return RenderOutcome(job.video_id, "video_missing", missing_video_detail(job.video_id))
-    job.media_dir.mkdir(parents=True, exist_ok=True)
+    marker, key = job.media_dir / DONE_MARKER, render_key(params, job)
     try:
+        done = json.loads(marker.read_text(encoding="utf-8"))
+        if done.get("key") == key:
+            return RenderOutcome(job.video_id, done["reason"], done["detail"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    with media_output(job.media_dir):
+        outcome = _render(params, job)
+        write_json(marker, {"key": key, "reason": outcome.reason, "detail": outcome.detail})
+    return outcome
+
+
+def _render(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
+    assert job.source is not None
+    try:
+        job.media_dir.mkdir(parents=True, exist_ok=True)
         infos = []
         for variant in VARIANTS:
             segments = [job.segments[i] for i in job.orders[variant]]
@@ -71,6 +103,8 @@ def render_job(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
                            job.media_dir / f"{variant}_frames", fmt="jpg", width=params.frames_width,
                            name_fn=lambda i, _t: f"c01_{i + 1:04d}.jpeg")
     except InputError as exc:
+        if write_fault(job.media_dir, exc) is not None:
+            raise  # media_output turns it into an OutputError: the disk, not the video, failed
         return RenderOutcome(job.video_id, "video_unreadable", exc.one_line())
     return RenderOutcome(job.video_id)
 
