@@ -184,7 +184,8 @@ def test_every_bad_row_is_rejected_with_its_reason_and_good_rows_survive(ava, tm
     give exactly the questions they give alone."""
     good = ava["good"].read_text().splitlines()
     bad_rows = list(ROW_CASES.values())
-    lines = [good[0], *(row for row, _ in bad_rows), *(["", *good[1:]] if layout == "irregular" else good[1:])]
+    rest = ["", *good[1:]] if layout == "irregular" else good[1:]
+    lines = [good[0], *(row for row, _ in bad_rows), *rest]
     path = tmp_path / "mixed.csv"
     path.write_text("\n".join(lines) + "\n")
     outcome = finebench(ava, tmp_path / "out", path)
