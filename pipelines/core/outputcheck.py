@@ -55,7 +55,10 @@ def write_fault(folder: Path, exc: InputError) -> str | None:
 @contextlib.contextmanager
 def media_output(folder: Path) -> Iterator[None]:
     """Around writing one unit's media into ``folder``: output faults raise :class:`OutputError`;
-    genuine input faults (:class:`InputError`) pass through unchanged."""
+    genuine input faults (:class:`InputError`) pass through unchanged. A location that is already
+    full or read-only is refused before starting (ffmpeg can spin until its timeout on a full disk)."""
+    if (problem := output_problem(folder)) is not None:
+        raise OutputError(folder, problem)
     try:
         yield
     except InputError as exc:
