@@ -33,7 +33,7 @@ TIMEWARP_ARGS += --llm $(LLM)
 endif
 
 .PHONY: help install build-finebench push-finebench build-timewarp push-timewarp test lint \
-	bench-finebench bench-video bench-llm clean
+	bench-finebench bench-video bench-llm bench-scale clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -73,6 +73,10 @@ bench-finebench: $(VENV)/.installed  ## throughput benchmark (250K-row AVA-shape
 
 bench-video: $(VENV)/.installed  ## video toolkit benchmark (frames, shuffle render, reverse memory)
 	$(PY) benchmarks/video_ops.py
+
+bench-scale: $(VENV)/.installed  ## Ray vs local: per-unit overhead, render speed-up, driver memory (needs the ray extra)
+	$(PY) -m pip install --quiet -e '.[ray]'
+	$(PY) benchmarks/scale.py
 
 bench-llm: $(VENV)/.installed  ## LLM client throughput against a loopback server
 	$(PY) benchmarks/llm_throughput.py

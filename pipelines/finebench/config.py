@@ -16,9 +16,10 @@ class FrameWindow(StrictModel):
     count the extra frame is after the target). ``streaming``: the target is the last frame.
     """
 
-    mode: Literal["window", "streaming"] = "window"
-    num_frames: int = Field(5, ge=1, le=64)
-    stride: float = Field(1.0, gt=0, le=30)
+    mode: Literal["window", "streaming"] = Field(
+        "window", description="target frame in the middle (window) or last (streaming)")
+    num_frames: int = Field(5, ge=1, le=64, description="frames per question")
+    stride: float = Field(1.0, gt=0, le=30, description="seconds between frames")
 
     def times(self, target: float) -> list[float]:
         if self.mode == "streaming":
@@ -28,8 +29,9 @@ class FrameWindow(StrictModel):
 
 
 class FinebenchParams(StrictModel):
-    seed: int = Field(0, ge=0)
-    similarity_map: str = Field("curated", pattern=r"^[a-z0-9_]+$")
+    seed: int = Field(0, ge=0, description="random seed")
+    similarity_map: str = Field("curated", pattern=r"^[a-z0-9_]+$",
+                                description="similarity_maps/ava_<name>.yaml")
     min_center_gap: float = Field(0.03, ge=0.0, le=0.5,
                                   description="persons whose box centres are closer than this "
                                               "(fraction of width) are not ordered; unit rejected")
@@ -38,5 +40,5 @@ class FinebenchParams(StrictModel):
                                     description="cap on any one answer's share of its category "
                                                 "(1 = no cap); see balance.py")
     frames: FrameWindow = FrameWindow()
-    subset_fraction: float = Field(0.10, gt=0, le=1.0)
-    rows_per_shard: int = Field(100_000, ge=1)
+    subset_fraction: float = Field(0.10, gt=0, le=1.0, description="share of videos in the subset config")
+    rows_per_shard: int = Field(100_000, ge=1, description="rows per parquet shard")

@@ -16,7 +16,7 @@ import yaml
 from pipelines.core.atomic import write_text
 from pipelines.core.paths import TEMPLATES_DIR
 from pipelines.core.rng import UnitRng
-from pipelines.finebench.build import FinebenchInputs
+from pipelines.finebench.inputs import FinebenchInputs
 
 VIDEOS = ("demoKitchen1", "-demoStreet2", "demoOffice03", "demoParty004")
 LABEL_TYPES = {"person_movement": "PERSON_MOVEMENT", "object_manipulation": "OBJECT_MANIPULATION",

@@ -3,8 +3,9 @@
 Every distinct (video, time) needed by any record's ``frame_times`` is extracted exactly once, to
 ``media/frames/<video_id>/t<seconds, 3 decimals, zero-padded>.jpg`` (deterministic names), and
 each record's ``frame_keys`` lists those paths (relative to the build folder) in frame-time order.
-Work unit = one video; a video that is missing or unreadable is rejected in the ``frames`` stage
-(its questions stay, with empty ``frame_keys``). Report sample cards get a copy of the target frame
+Work unit = one video (:func:`frame_jobs`, run by the recipe's ``frames`` pass); a video that is
+missing or unreadable is rejected in the ``frames`` stage (its questions stay, with empty
+``frame_keys``). Report sample cards get a copy of the target frame
 with every annotated person boxed and the target in red, labelled with its referring phrase.
 """
 
@@ -17,9 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipelines.core.accounting import Ledger, Reject
 from pipelines.core.errors import InputError
-from pipelines.core.executors import Executor
 from pipelines.core.outputcheck import media_output, write_fault
 from pipelines.core.video import draw_box, draw_boxes, extract_frames, find_video, missing_video_detail
 from pipelines.finebench.config import FrameWindow
@@ -58,28 +57,24 @@ def extract_job(_context: None, job: FrameJob) -> tuple[str, str, str]:
     return job.video_id, "", ""
 
 
-def attach_frames(build_dir: Path, table: pa.Table, videos: Path, ledger: Ledger, executor: Executor,
-                  window: FrameWindow) -> pa.Table:
-    """Extract all needed frames once; the table with ``frame_keys`` filled.
+def frame_jobs(build_dir: Path, table: pa.Table, videos: Path, window: FrameWindow) -> list[FrameJob]:
+    """One job per video of ``table``, sorted by video id: every distinct frame time its rows need.
 
     Frame times are recomputed in float64 from each row's timestamp with ``window`` (the table
     stores them as float32)."""
     if not videos.is_dir():
         raise InputError(videos, "videos folder not found")
-    rows = list(zip(table.column("video_id").to_pylist(), table.column("timestamp").to_pylist(), strict=True))
+    rows = zip(table.column("video_id").to_pylist(), table.column("timestamp").to_pylist(), strict=True)
     needed: dict[str, set[float]] = defaultdict(set)
     for video_id, timestamp in set(rows):
         needed[video_id].update(window.times(float(timestamp)))
-    jobs = [FrameJob(v, find_video(videos, v), tuple(sorted(t for t in needed[v] if t >= 0)),
+    return [FrameJob(v, find_video(videos, v), tuple(sorted(t for t in needed[v] if t >= 0)),
                      build_dir / "media" / "frames" / v) for v in sorted(needed)]
-    ledger.add_inputs("frames", len(jobs))
-    done: set[str] = set()
-    for video_id, reason, detail in executor.map(extract_job, None, jobs, desc="finebench: frames"):
-        if reason:
-            ledger.reject(Reject("frames", video_id, reason, detail))
-        else:
-            ledger.accept("frames")
-            done.add(video_id)
+
+
+def with_frame_keys(table: pa.Table, done: set[str], window: FrameWindow) -> pa.Table:
+    """``table`` with ``frame_keys`` filled for the rows of videos whose frames were all written."""
+    rows = zip(table.column("video_id").to_pylist(), table.column("timestamp").to_pylist(), strict=True)
     keys = [[frame_key(v, t) for t in window.times(float(ts))] if v in done else [] for v, ts in rows]
     index = table.schema.get_field_index("frame_keys")
     return table.set_column(index, table.schema.field(index), pa.array(keys, pa.list_(pa.string())))

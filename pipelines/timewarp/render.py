@@ -8,22 +8,17 @@ folders (``<variant>_frames/c01_0001.jpeg`` ...) sample the clip at ``frames_fps
 ``frames_width`` pixels wide; names are numbered so that sorting them gives the play order.
 
 Output faults (disk full, read-only) stop the build with :class:`OutputError`: they are never
-recorded as an unreadable video. A killed build resumes without re-rendering finished units.
+recorded as an unreadable video.
 A video whose render fails is rejected in the ``render`` stage and its records are removed from
 every config, so no record points at a missing clip.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.core.accounting import Ledger, Reject
-from pipelines.core.atomic import write_json
 from pipelines.core.errors import InputError
-from pipelines.core.executors import Executor
 from pipelines.core.outputcheck import media_output, write_fault
 from pipelines.core.video import (
     assemble,
@@ -36,7 +31,6 @@ from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.units import VideoOutput
 
 VARIANTS = ("normal", "shuffled", "reversed")
-DONE_MARKER = ".rendered.json"  # hidden: never published
 
 
 @dataclass(frozen=True)
@@ -60,31 +54,12 @@ def frame_times(duration: float, fps: float) -> list[float]:
     return [round(i / fps, 6) for i in range(count)]
 
 
-def render_key(params: TimewarpParams, job: RenderJob) -> str:
-    """Everything that changes a unit's media: source identity, segments, orders, frame settings."""
-    assert job.source is not None
-    info = job.source.stat()
-    parts = [str(job.source), info.st_size, info.st_mtime_ns, job.segments, sorted(job.orders.items()),
-             params.frames_fps, params.frames_width]
-    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
-
-
 def render_job(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
-    """Render one video's variants and frame folders (runs in a worker). A unit finished by an
-    earlier, killed run (its ``.rendered.json`` marker matches) is not rendered again."""
+    """Render one video's variants and frame folders (runs in a worker)."""
     if job.source is None:
         return RenderOutcome(job.video_id, "video_missing", missing_video_detail(job.video_id))
-    marker, key = job.media_dir / DONE_MARKER, render_key(params, job)
-    try:
-        done = json.loads(marker.read_text(encoding="utf-8"))
-        if done.get("key") == key:
-            return RenderOutcome(job.video_id, done["reason"], done["detail"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
     with media_output(job.media_dir):
-        outcome = _render(params, job)
-        write_json(marker, {"key": key, "reason": outcome.reason, "detail": outcome.detail})
-    return outcome
+        return _render(params, job)
 
 
 def _render(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
@@ -109,21 +84,17 @@ def _render(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
     return RenderOutcome(job.video_id)
 
 
-def render_all(build_dir: Path, outputs: list[VideoOutput], videos: Path, params: TimewarpParams,
-               ledger: Ledger, executor: Executor) -> set[str]:
-    """Render every kept video; record the ``render`` stage; return the ids that failed."""
+def render_jobs(build_dir: Path, outputs: list[VideoOutput], videos: Path) -> list[RenderJob]:
+    """One job per kept video, in build order (run by the recipe's ``render`` pass)."""
     if not videos.is_dir():
         raise InputError(videos, "videos folder not found")
-    jobs = [RenderJob(o.video_id, find_video(videos, o.video_id),
+    return [RenderJob(o.video_id, find_video(videos, o.video_id),
                       tuple((s.start, s.end) for s in o.trimmed.scenes), o.orders,
                       build_dir / "media" / o.video_id)
             for o in outputs if o.trimmed is not None]
-    ledger.add_inputs("render", len(jobs))
-    failed: set[str] = set()
-    for outcome in executor.map(render_job, params, jobs, desc="timewarp: render"):
-        if outcome.reason:
-            failed.add(outcome.video_id)
-            ledger.reject(Reject("render", outcome.video_id, outcome.reason, outcome.detail))
-        else:
-            ledger.accept("render")
-    return failed
+
+
+def rendered_files(job: RenderJob) -> tuple[str, ...]:
+    """Every file a finished job wrote, relative to the build folder (``media/<video_id>/...``)."""
+    return tuple(f"media/{job.video_id}/{p.relative_to(job.media_dir).as_posix()}"
+                 for p in sorted(job.media_dir.rglob("*")) if p.is_file())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipelines.core.rng import UnitRng
+from pipelines.core.tally import Rejection, Tally
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.finevideo import MetaReject, VideoMeta
 from pipelines.timewarp.implicit import OFFLINE_BACKEND, offline_texts, plan_implicit
@@ -25,18 +26,29 @@ CONFIGS = ("sft", "dpo", "kto", "timewar_normal", "timewar_shuffled", "implicit"
 
 @dataclass
 class VideoOutput:
+    """One video's records and its :class:`Tally` (``count``/``rejects``/``stage_*`` read it)."""
+
     video_id: str
     trimmed: TrimmedVideo | None = None
     records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {c: [] for c in CONFIGS})
-    stage_inputs: dict[str, int] = field(default_factory=dict)
-    stage_accepted: dict[str, int] = field(default_factory=dict)
-    rejects: list[tuple[str, str, str, str]] = field(default_factory=list)  # stage, unit, reason, detail
+    tally: Tally = field(default_factory=Tally)
     orders: dict[str, tuple[int, ...]] = field(default_factory=dict)
     perturbation: str = ""
 
+    @property
+    def stage_inputs(self) -> dict[str, int]:
+        return self.tally.inputs
+
+    @property
+    def stage_accepted(self) -> dict[str, int]:
+        return self.tally.accepted
+
+    @property
+    def rejects(self) -> list[Rejection]:  # (stage, unit, reason, detail), appended in order
+        return self.tally.rejects
+
     def count(self, stage: str, inputs: int, accepted: int) -> None:
-        self.stage_inputs[stage] = self.stage_inputs.get(stage, 0) + inputs
-        self.stage_accepted[stage] = self.stage_accepted.get(stage, 0) + accepted
+        self.tally.count(stage, inputs, accepted)
 
 
 def media(video_id: str, variant: str) -> str:

@@ -1,0 +1,100 @@
+"""Scale-out figures, measured side by side in one run (needs the Ray extra).
+
+1. Per-unit overhead: a trivial unit over 2,000 items on the local pool (1 and 2 workers) and on a
+   local Ray instance (2 CPUs).
+2. Rendering speed-up: the timewarp demo build (4 videos rendered) with 1 and 2 workers, locally
+   and on Ray (x264 runs its encoder with the profile's fixed thread count, the same in every run).
+3. Driver memory: peak RSS of a metadata-only timewarp build as a synthetic FineVideo-shaped input
+   grows from 500 to 2,000 videos (each build in its own process; ``ru_maxrss`` of that process).
+
+Run: ``make bench-scale`` (or ``.venv/bin/python benchmarks/scale.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipelines.core.executors import LocalExecutor
+from pipelines.core.ray_executor import RayExecutor
+from pipelines.core.rng import UnitRng
+from pipelines.timewarp.demo import metadata
+
+ACTIVITIES = ["A player runs along the line", "The coach shouts instructions", "The ball is kicked high",
+              "A defender slides in", "The crowd stands up", "The keeper catches the ball",
+              "Players shake hands", "A replay shows the goal", "The referee shows a card"]
+
+
+def trivial(offset: int, item: int) -> int:
+    return item + offset
+
+
+def unit_overhead(count: int = 2000) -> dict[str, float]:
+    figures = {}
+    for name, executor in (("local x1", LocalExecutor(1, progress=False)),
+                           ("local x2", LocalExecutor(2, progress=False)),
+                           ("ray (2 CPUs)", RayExecutor(num_cpus=2, progress=False))):
+        list(executor.map(trivial, 0, list(range(10))))  # warm-up: pool / cluster start
+        start = time.perf_counter()
+        assert list(executor.map(trivial, 1, list(range(count)))) == [i + 1 for i in range(count)]
+        figures[name] = (time.perf_counter() - start) / count * 1e6
+    return figures
+
+
+def synthetic_finevideo(folder: Path, count: int) -> Path:
+    """``count`` FineVideo-shaped metadata files (2-6 scenes of 4-20 s, 1-3 timed activities)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(count):
+        rng = UnitRng(0, f"synthetic/{number}")
+        scenes = [(f"Scene {s}", 4 + rng.below(17),
+                   [ACTIVITIES[rng.below(len(ACTIVITIES))] + f" ({number}.{s}.{a})"
+                    for a in range(1 + rng.below(3))]) for s in range(2 + rng.below(5))]
+        (folder / f"video_{number:05d}.json").write_text(json.dumps(metadata(f"video_{number:05d}", scenes)))
+    return folder
+
+
+def run_cli(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one ``python -m pipelines`` process."""
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "pipelines", *args, "--no-progress"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    if status != 0:
+        raise SystemExit(f"build failed: {' '.join(args)}: {process.stderr.read().decode()[-500:]}")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        print("1) per-unit overhead, trivial unit, 2,000 units (microseconds per unit)")
+        for name, micros in unit_overhead().items():
+            print(f"   {name:14s} {micros:9.1f}")
+
+        print("2) timewarp demo build with rendering (wall seconds; speed-up of 2 workers over 1)")
+        for executor in ("local", "ray"):
+            times = {}
+            for workers in (1, 2):
+                out = root / f"render_{executor}_{workers}"
+                times[workers], _ = run_cli(["timewarp", "build", "--out", str(out),
+                                             "--workers", str(workers), "--executor", executor])
+            print(f"   {executor:6s} 1 worker {times[1]:6.1f} s   2 workers {times[2]:6.1f} s   "
+                  f"speed-up {times[1] / times[2]:.2f}x (target >= 1.6x)")
+
+        print("3) driver peak RSS of a metadata-only timewarp build (MB)")
+        peaks = {}
+        for count in (500, 1000, 2000):
+            source = synthetic_finevideo(root / f"finevideo_{count}", count)
+            seconds, peaks[count] = run_cli(["timewarp", "build", "--finevideo", str(source),
+                                             "--out", str(root / f"meta_{count}")])
+            print(f"   {count:5d} videos  {peaks[count]:7.1f} MB  ({seconds:.1f} s)")
+        print(f"   growth 500 -> 2,000 videos: {peaks[2000] / peaks[500]:.2f}x (target: flat)")
+
+
+if __name__ == "__main__":
+    main()

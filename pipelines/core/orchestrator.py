@@ -1,0 +1,117 @@
+"""The one orchestrator: :func:`run_build` runs any :class:`~pipelines.core.recipe.Recipe`.
+
+It owns the build folder, the ledger, the input description and the work-cache fingerprint, every
+pass (through the work cache, unit by unit), adding the tallies up, the shards of exactly the
+declared configs, the manifest and clearing the work cache. The sequence is documented in
+:mod:`pipelines.core.recipe`.
+
+Resume: each unit's result is stored as soon as it arrives, keyed by ``<pass>/<unit key>`` under a
+fingerprint of the parameters, the input checksums and the code version. A re-run reuses every
+stored unit whose listed files all still exist, and runs the others. ``on_unit(pass, done)`` is
+called after each stored unit (``done`` counts this run's new units of that pass): tests use it to
+stop a build at an exact point, as a kill would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pipelines.core.buildlock import build_lock
+from pipelines.core.errors import ConfigError
+from pipelines.core.executors import Executor, gc_paused
+from pipelines.core.manifest import code_version, write_manifest
+from pipelines.core.recipe import Build, BuildOutcome, Recipe, Rows, UnitPass, UnitResult
+from pipelines.core.requires import check_requirements
+from pipelines.core.shards import DEFAULT_ROWS_PER_SHARD, write_shards
+from pipelines.core.tally import absorb
+from pipelines.core.validate import require_version
+from pipelines.core.workcache import WorkCache, fingerprint, map_cached
+
+UnitHook = Callable[[str, int], None]
+
+
+def run_build(recipe: Recipe, inputs: Any, params: Any, out_root: Path, version: str,
+              executor: Executor, *, options: Mapping[str, Any] | None = None,
+              on_unit: UnitHook | None = None) -> BuildOutcome:
+    """Build ``<out_root>/<recipe.name>/<version>/`` from ``inputs`` with ``params``."""
+    check_requirements(recipe.requires)
+    if recipe.check is not None:
+        recipe.check(inputs, params, options or {})
+    build = Build(recipe, inputs, params, out_root / recipe.name / require_version(version), version,
+                  executor, dict(options or {}))
+    with build_lock(build.build_dir), gc_paused():  # a concurrent build or push fails at once
+        return _run(build, on_unit)
+
+
+def row_count(rows: Rows) -> int:
+    return len(rows) if isinstance(rows, list) else rows.num_rows
+
+
+def _run(build: Build, on_unit: UnitHook | None) -> BuildOutcome:
+    recipe, params, clock = build.recipe, build.params, build.clock
+    build.build_dir.mkdir(parents=True, exist_ok=True)
+    prepare = getattr(build.executor, "prepare", None)
+    if prepare is not None:  # e.g. Ray: every node must see the build folder
+        prepare(build.build_dir)
+    for stage in recipe.stages:
+        build.ledger.stage(stage)
+    plan = recipe.plan(build)
+    files = build.input_files = recipe.input_files(build.inputs)
+    clock.lap("read")
+    cache = WorkCache(build.build_dir, fingerprint(params.model_dump(), dict(files.sums), code_version()))
+    run_pass(build, plan.first, cache, on_unit)
+    clock.lap("generate")
+    for media in recipe.media(build):
+        run_pass(build, media, cache, on_unit)
+        clock.lap(media.name)
+    tables = recipe.assemble(build)
+    clock.lap("assemble")
+    if set(tables) != set(recipe.configs):
+        raise ConfigError(f"{recipe.name}: assemble returned configs {sorted(tables)}, "
+                          f"declared {sorted(recipe.configs)}")
+    absorb(build.ledger, [plan.tally])
+    for unit_pass in build.passes:
+        for stage in unit_pass.stages:
+            build.ledger.stage(stage)
+        absorb(build.ledger, [result.tally for result in build.results[unit_pass.name]])
+    rows_per_shard = getattr(params, "rows_per_shard", DEFAULT_ROWS_PER_SHARD)
+    for name, spec in recipe.configs.items():
+        write_shards(build.build_dir, name, spec.split, tables[name], spec.features, rows_per_shard)
+    clock.lap("shards")
+    stats = recipe.publish(build, tables)
+    clock.lap("publish")
+    extra = {"configs": {name: row_count(tables[name]) for name in recipe.configs},
+             **files.extra, **build.manifest_extra}
+    manifest = write_manifest(build.build_dir, recipe=recipe.name, version=build.version,
+                              seed=params.seed, params=params.model_dump(), ledger=build.ledger,
+                              inputs=dict(files.manifest), extra=extra)
+    cache.clear()
+    clock.lap("manifest")
+    return BuildOutcome(build, tables, stats, manifest)
+
+
+def run_pass(build: Build, unit_pass: UnitPass, cache: WorkCache, on_unit: UnitHook | None) -> None:
+    """Run ``unit_pass`` through ``cache``; its results land in ``build.results[unit_pass.name]``."""
+    keys = [f"{unit_pass.name}/{key}" for key in unit_pass.keys]
+    if len(set(keys)) != len(keys):
+        raise ConfigError(f"{build.recipe.name}: pass {unit_pass.name} has duplicate unit keys")
+    build.passes.append(unit_pass)
+    done = 0
+
+    def stored(_index: int) -> None:
+        nonlocal done
+        done += 1
+        if on_unit is not None:
+            on_unit(unit_pass.name, done)
+
+    build.results[unit_pass.name] = map_cached(
+        build.executor, unit_pass.fn, unit_pass.context, unit_pass.units, keys, cache,
+        f"{build.recipe.name}: {unit_pass.name}",
+        valid=lambda result: files_present(build.build_dir, result), stored=stored)
+
+
+def files_present(build_dir: Path, result: UnitResult) -> bool:
+    """Whether every file a cached unit listed is still there (else the unit is redone)."""
+    return all((build_dir / name).is_file() for name in result.files)

@@ -1,0 +1,151 @@
+"""Ray executor: the same ``map(fn, context, items)`` contract as the local pool, on a Ray cluster.
+
+Contract (identical to :class:`pipelines.core.executors.LocalExecutor`): yields ``fn(context, item)``
+for every item, in the order of ``items``. Determinism comes from the units (keyed randomness), so
+a build on Ray is byte-identical to a local one. Ray is an optional extra
+(``pip install 'fineforge[ray]'``); it is imported only when this executor is used.
+
+How the work is shipped:
+- the context goes to the object store once (``ray.put``) and every task receives its reference;
+- units run as Ray tasks, at most ``max_in_flight`` at a time (default: 2 x the cluster's CPUs),
+  and results are yielded in input order as soon as the head of the window is done, so the driver
+  holds a bounded number of results whatever the input size (backpressure);
+- a task whose worker dies is retried by Ray (``max_retries``); a unit whose task keeps failing
+  raises :class:`UnitFailed` naming the unit (the work cache re-labels it with the unit's key), so
+  the build stops with one line instead of hanging, and a re-run resumes from finished units.
+
+Media are written by the tasks into the build folder, which must be on storage every node sees:
+:meth:`RayExecutor.prepare` checks that each alive node can write there and the driver can read it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from tqdm import tqdm
+
+from pipelines.core.errors import ConfigError, UnitFailed
+
+C = TypeVar("C")
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _describe(exc: BaseException) -> str:
+    """One line: the unit's own exception when Ray wraps one, else Ray's error (lost worker...)."""
+    cause = getattr(exc, "cause", None) or exc
+    text = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {text[0][:200] if text else ''}".rstrip(": ")
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError as exc:  # declared optional dependency: one clear line, no traceback
+        raise ConfigError("--executor ray needs Ray: pip install 'fineforge[ray]'") from exc
+    return ray
+
+
+def _run_unit(fn: Callable[[Any, Any], Any], context: Any, item: Any) -> Any:
+    return fn(context, item)
+
+
+def _probe_write(path: str, token: str) -> str:
+    import socket
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(token)
+    return socket.gethostname()
+
+
+class RayExecutor:
+    """Runs units as Ray tasks; see the module docstring."""
+
+    name = "ray"
+
+    def __init__(self, address: str | None = None, *, num_cpus: int | None = None,
+                 max_in_flight: int | None = None, max_retries: int = 3,
+                 progress: bool | None = None) -> None:
+        self.address = address
+        self.num_cpus = num_cpus
+        self.max_in_flight = max_in_flight
+        self.max_retries = max_retries
+        self.progress_disabled = None if progress is None else not progress
+
+    def _connect(self) -> Any:
+        ray = _ray()
+        if not ray.is_initialized():
+            options: dict[str, Any] = {"ignore_reinit_error": True, "log_to_driver": False,
+                                       "include_dashboard": False}
+            if self.address:
+                options["address"] = self.address
+            elif self.num_cpus:
+                options["num_cpus"] = self.num_cpus
+            ray.init(**options)
+        return ray
+
+    def _window(self, ray: Any) -> int:
+        if self.max_in_flight:
+            return self.max_in_flight
+        return max(2, 2 * int(ray.cluster_resources().get("CPU", 1)))
+
+    def prepare(self, build_dir: Path) -> None:
+        """Refuse with one line unless every alive node can write into ``build_dir`` and the
+        driver sees what they wrote (the build folder must be shared storage)."""
+        ray = self._connect()
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        probe = ray.remote(num_cpus=0)(_probe_write)
+        checks = []
+        for node in ray.nodes():
+            if not node.get("Alive"):
+                continue
+            node_id = node["NodeID"]
+            path = build_dir / ".work" / "ray-probe" / node_id
+            strategy = NodeAffinitySchedulingStrategy(node_id=node_id, soft=False)
+            checks.append((path, node_id, probe.options(scheduling_strategy=strategy)
+                           .remote(str(path.resolve()), node_id)))
+        for path, node_id, ref in checks:
+            try:
+                host = ray.get(ref)
+            except Exception as exc:  # the node cannot write there at all
+                raise ConfigError(f"{build_dir}: Ray node {node_id[:8]} cannot write to the build "
+                                  f"folder ({type(exc).__name__}); use storage every node shares") from exc
+            if not path.exists() or path.read_text() != node_id:
+                raise ConfigError(f"{build_dir}: files written by Ray node {host} are not visible to "
+                                  "the driver; the build folder must be on storage every node shares")
+            path.unlink()
+
+    def map(self, fn: Callable[[C, T], R], context: C, items: Sequence[T], *,
+            desc: str = "") -> Iterator[R]:
+        """See the module docstring; a unit whose task failed on every attempt raises
+        :class:`UnitFailed` (results before it were already yielded, so the work cache keeps them)."""
+        ray = self._connect()
+        task = ray.remote(max_retries=self.max_retries, retry_exceptions=False)(_run_unit)
+        bar = tqdm(total=len(items), desc=desc, unit="unit", disable=self.progress_disabled, leave=False)
+        context_ref = ray.put(context)
+        window, pending = self._window(ray), deque()
+        upcoming = iter(enumerate(items))
+        try:
+            while True:
+                while len(pending) < window:
+                    nxt = next(upcoming, None)
+                    if nxt is None:
+                        break
+                    pending.append((nxt[0], task.remote(fn, context_ref, nxt[1])))
+                if not pending:
+                    return
+                index, ref = pending.popleft()
+                try:
+                    result = ray.get(ref)
+                except Exception as exc:  # RayTaskError / WorkerCrashedError after the retries
+                    raise UnitFailed(str(index), _describe(exc)) from exc
+                bar.update()
+                yield result
+        finally:
+            for _, ref in pending:
+                ray.cancel(ref, force=True)
+            bar.close()

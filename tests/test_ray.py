@@ -1,0 +1,144 @@
+"""Ray executor: same contract as the local pool, byte-identical builds (a local Ray instance)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray", reason="the Ray extra is not installed (pip install 'fineforge[ray]')")
+
+from pipelines.core.errors import UnitFailed  # noqa: E402
+from pipelines.core.ray_executor import RayExecutor  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    # workers import this module's functions by name: give them the same import path as pytest
+    # (a local instance's workers inherit the driver's environment)
+    path = os.pathsep.join([str(TESTS.parent), str(TESTS), os.environ.get("PYTHONPATH", "")])
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PYTHONPATH", path)
+        env.setenv("RAY_AUTH_MODE", "disabled")
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    yield
+    ray.shutdown()
+
+
+def digests(build_dir: Path) -> dict[str, str]:
+    return {p.relative_to(build_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(build_dir.rglob("*")) if p.is_file()}
+
+
+def _square(offset: int, item: int) -> int:
+    return item * item + offset
+
+
+def _fail_on_three(offset: int, item: int) -> int:
+    if item == 3:
+        raise RuntimeError("bad unit")
+    return item
+
+
+def _die_once(marker: str, item: int) -> int:
+    """Kills its worker process the first time it sees item 2 (Ray retries the task elsewhere)."""
+    if item == 2 and not os.path.exists(marker):
+        Path(marker).write_text("died")
+        os._exit(1)
+    return item
+
+
+def test_results_in_input_order_with_a_small_window(local_ray):
+    executor = RayExecutor(max_in_flight=3, progress=False)
+    assert list(executor.map(_square, 1, list(range(20)))) == [i * i + 1 for i in range(20)]
+
+
+def test_failing_unit_is_named(local_ray):
+    executor = RayExecutor(max_retries=0, progress=False)
+    with pytest.raises(UnitFailed) as failed:
+        list(executor.map(_fail_on_three, 0, list(range(6))))
+    assert failed.value.unit == "3" and failed.value.cause == "RuntimeError: bad unit"
+
+
+def test_lost_worker_is_retried(local_ray, tmp_path):
+    executor = RayExecutor(max_retries=2, progress=False)
+    marker = str(tmp_path / "died")
+    assert list(executor.map(_die_once, marker, list(range(5)))) == list(range(5))
+    assert Path(marker).exists()  # the worker really died once
+
+
+def test_build_folder_must_be_shared(local_ray, tmp_path):
+    RayExecutor(progress=False).prepare(tmp_path / "build")  # one node: always visible
+    assert not any((tmp_path / "build" / ".work" / "ray-probe").iterdir())
+
+
+def _cli(*args: str) -> int:
+    from pipelines.cli import main
+
+    return main([*args, "--no-progress"])
+
+
+def test_finebench_real_excerpt_identical_to_local(local_ray, tmp_path, ava_files):
+    real = ["--ava-csv", str(ava_files["csv"]), "--labels", str(ava_files["labels"]),
+            "--excluded", str(ava_files["excluded"])]
+    assert _cli("finebench", "build", *real, "--out", str(tmp_path / "local")) == 0
+    assert _cli("finebench", "build", *real, "--out", str(tmp_path / "ray"), "--executor", "ray") == 0
+    local, on_ray = (digests(tmp_path / kind / "finebench" / "0.1.0") for kind in ("local", "ray"))
+    assert any(name.endswith(".parquet") for name in local)
+    assert local == on_ray
+
+
+def _ray_task_processes() -> list[int]:
+    """Pids of Ray worker processes currently running one of our units (Ray sets their title)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if b"ray::_run_unit" in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def test_timewarp_demo_survives_a_killed_worker_mid_render(local_ray, tmp_path):
+    assert _cli("timewarp", "build", "--out", str(tmp_path / "local")) == 0
+    build_dir = tmp_path / "ray" / "timewarp" / "0.1.0"
+    killed: list[int] = []
+
+    def kill_one_render() -> None:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and not killed:
+            if (build_dir / "media").exists():
+                for pid in _ray_task_processes():
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    break
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one_render, daemon=True)
+    killer.start()
+    assert _cli("timewarp", "build", "--out", str(tmp_path / "ray"), "--executor", "ray") == 0
+    killer.join(timeout=1)
+    assert killed, "no render task was running to kill"
+
+    def without_paths(manifest: dict) -> dict:  # the two builds read the demo from other folders
+        for entry in manifest["inputs"].values():
+            entry.pop("path", None)
+        return manifest
+
+    local, on_ray = (digests(tmp_path / kind / "timewarp" / "0.1.0") for kind in ("local", "ray"))
+    local.pop("manifest.json"), on_ray.pop("manifest.json")
+    assert any(name.endswith(".mp4") for name in local)
+    assert local == on_ray
+    first, second = (json.loads((tmp_path / kind / "timewarp/0.1.0/manifest.json").read_text())
+                     for kind in ("local", "ray"))
+    assert without_paths(first) == without_paths(second)
