@@ -9,6 +9,7 @@ left and every published file equals the reference build's.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -122,7 +123,15 @@ def assert_no_survivors(children: set[int]) -> None:
     deadline = time.monotonic() + 5.0
     while alive(children) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert alive(children) == set(), "processes outlived the killed build by more than 5 s"
+    survivors = {pid: _cmdline(pid) for pid in alive(children)}
+    assert survivors == {}, "processes outlived the killed build by more than 5 s"
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:160]
+    except OSError:
+        return "?"
 
 
 # -- finebench: generation and shard writing ------------------------------------------------------
@@ -168,17 +177,23 @@ def demo_inputs(tmp_path_factory) -> tuple[Path, Path]:
     return meta, videos
 
 
+def rendered_units(build: Path) -> dict[str, int]:
+    """Videos whose render unit is stored in the work cache -> mtime of their normal clip."""
+    stored = {p.name for p in build.glob(".work/*/*.pkl")}
+    return {d.name: (d / "normal.mp4").stat().st_mtime_ns for d in sorted((build / "media").glob("*"))
+            if hashlib.sha1(f"render/{d.name}".encode()).hexdigest() + ".pkl" in stored}
+
+
 def test_render_killed_with_workers_then_resumed(demo_inputs, tmp_path) -> None:
     meta, videos = demo_inputs
     args = ["timewarp", "build", "--finevideo", meta, "--videos", videos, "--no-progress"]
     assert cli(*args, "--out", tmp_path / "ref").wait() == 0
     build = tmp_path / "out" / "timewarp" / "0.1.0"
     killed = cli(*args, "--out", tmp_path / "out", "--workers", "2")
-    children = kill_when(killed, lambda: any((build / "media").glob("*/.rendered.json")))
+    children = kill_when(killed, lambda: (build / "media").is_dir() and bool(rendered_units(build)))
     assert children, "the build had no worker processes to check"
     assert_no_survivors(children)
-    finished = {p.parent.name: p.parent.joinpath("normal.mp4").stat().st_mtime_ns
-                for p in (build / "media").glob("*/.rendered.json")}
+    finished = rendered_units(build)
     resumed = cli(*args, "--out", tmp_path / "out", "--workers", "2")
     assert resumed.wait() == 0, resumed.stderr.read()
     for video_id, mtime in finished.items():  # finished renders are reused, not redone

@@ -25,9 +25,12 @@ def _watch(parent: int) -> None:
     os._exit(1)  # the parent is gone: nobody will collect what this worker produces
 
 
-def exit_with_parent() -> None:
-    """Call once at worker start-up (a process-pool initializer)."""
-    threading.Thread(target=_watch, args=(os.getppid(),), daemon=True, name="exit-with-parent").start()
+def exit_with_parent(parent: int) -> None:
+    """Call once at worker start-up (a process-pool initializer) with the pid of the process that
+    created the pool: a worker that finishes starting after its parent died exits at once."""
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="exit-with-parent").start()
 
 
 def kill_with_parent() -> None:
