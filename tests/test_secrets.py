@@ -80,16 +80,17 @@ def test_fatal_401_echo_is_one_redacted_line(env: Path) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "Authorization: Bearer abcdefgh12345678", "key sk-proj-AAAAbbbbCCCCdddd", "token hf_abcdefghijklmnop",
+    "Authorization: Bearer abcdefgh12345678", "key sk-proj-AAAA1111bbbbCCCC", "token hf_abcdefgh12345678",
     f"env value {KEY}", f"{HF} twice {HF}",
 ])
 def test_redaction_covers_values_and_key_shapes(env: Path, text: str) -> None:
     cleaned = redact(text)
     assert "<redacted>" in cleaned
-    for secret in (KEY, HF, "abcdefgh12345678", "sk-proj-AAAAbbbbCCCCdddd", "hf_abcdefghijklmnop"):
+    for secret in (KEY, HF, "abcdefgh12345678", "sk-proj-AAAA1111bbbbCCCC", "hf_abcdefgh12345678"):
         assert secret not in cleaned
 
 
 def test_redaction_leaves_ordinary_text_alone() -> None:
-    text = "video G_VTkkb34gw scene 3: a person skis down (tokens: 120, key frame 0902)"
+    text = ("video G_VTkkb34gw scene 3: a person skis down (tokens: 120, key frame 0902); Basic "
+            "training for the Bearer of bad news; risk-free sk-learn hf_hub_download")
     assert redact(text) == text

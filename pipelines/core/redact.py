@@ -18,11 +18,13 @@ SECRET_VARIABLES = ("OPENAI_API_KEY", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUG
                     "ANTHROPIC_API_KEY", "AZURE_OPENAI_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY")
 _SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD)", re.I)
 _MIN_SECRET = 8  # shorter values (e.g. "EMPTY", "1") would redact ordinary words
+# Credential shapes: a known prefix, then 16+ token characters including a digit (so prose such as
+# "Basic training" or "sk-learn" is left alone).
 _SHAPES = re.compile(
-    r"(?:\bsk-[A-Za-z0-9_\-]{8,}"                      # OpenAI-style keys (sk-, sk-proj-, ...)
-    r"|\bhf_[A-Za-z0-9]{8,}"                           # Hugging Face tokens
-    r"|\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]{8,}"   # Authorization header values
-    r"|\bxox[abprs]-[A-Za-z0-9\-]{8,}"                 # chat tokens
+    r"(?:\bsk-(?=[A-Za-z0-9_\-]*\d)[A-Za-z0-9_\-]{16,}"                    # OpenAI-style keys
+    r"|\bhf_(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{16,}"                            # Hugging Face tokens
+    r"|\b(?:Bearer|Basic)\s+(?=[A-Za-z0-9._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{16,}"  # Authorization
+    r"|\bxox[abprs]-[A-Za-z0-9\-]{10,}"                                    # chat tokens
     r"|\bAKIA[0-9A-Z]{16}\b)")
 
 
