@@ -32,8 +32,28 @@ ifdef LLM
 TIMEWARP_ARGS += --llm $(LLM)
 endif
 
-.PHONY: help install build-finebench push-finebench build-timewarp push-timewarp test lint \
-	bench-finebench bench-video bench-llm bench-scale clean
+REVOS_ARGS := --out "$(OUT)" --seed $(SEED) --workers $(WORKERS) --version $(VERSION)
+REVOS_ARGS += $(if $(REVOS),--revos "$(REVOS)",) $(if $(MEVIS),--mevis "$(MEVIS)",)
+REVOS_ARGS += $(if $(REFYTVOS),--refytvos "$(REFYTVOS)",) $(if $(FINEVIDEO),--finevideo "$(FINEVIDEO)",)
+REVOS_ARGS += $(if $(AVA_CSV),--ava-csv "$(AVA_CSV)",) $(if $(LLM),--llm $(LLM),)
+
+FRAGMENTS_ARGS := --out "$(OUT)" --seed $(SEED) --workers $(WORKERS) --version $(VERSION)
+ifdef VIDEOS
+FRAGMENTS_ARGS += --videos "$(VIDEOS)"
+ifdef PRESENCE_AVA
+FRAGMENTS_ARGS += --ava-csv "$(PRESENCE_AVA)"
+endif
+ifdef ACTION_LABELS
+FRAGMENTS_ARGS += --labels "$(ACTION_LABELS)"
+endif
+ifdef EFFECTS
+FRAGMENTS_ARGS += --effects "$(EFFECTS)"
+endif
+endif
+
+.PHONY: help install build-finebench push-finebench build-timewarp push-timewarp build-fragments \
+	push-fragments build-revos push-revos test lint bench-finebench bench-video bench-llm \
+	bench-fragments bench-revos bench-scale clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -62,6 +82,22 @@ push-timewarp: $(VENV)/.installed  ## publish out/timewarp/VERSION: HUB_REPO=org
 	$(PY) -m pipelines timewarp push --hub-repo "$(HUB_REPO)" --version $(VERSION) --out "$(OUT)" \
 		$(if $(DRY_RUN),--dry-run,)
 
+build-revos: $(VENV)/.installed  ## build revos (drawn demo, or any of REVOS= MEVIS= REFYTVOS= AVA_CSV= FINEVIDEO=)
+	$(PY) -m pipelines revos build $(REVOS_ARGS)
+
+push-revos: $(VENV)/.installed  ## publish out/revos/VERSION: HUB_REPO=org/name VERSION=x.y.z [DRY_RUN=1]
+	@test -n "$(HUB_REPO)" || (echo "set HUB_REPO=org/name" >&2; exit 2)
+	$(PY) -m pipelines revos push --hub-repo "$(HUB_REPO)" --version $(VERSION) --out "$(OUT)" \
+		$(if $(DRY_RUN),--dry-run,)
+
+build-fragments: $(VENV)/.installed  ## build fragments (demo it renders itself, or VIDEOS= [PRESENCE_AVA=] [ACTION_LABELS=] [EFFECTS=])
+	$(PY) -m pipelines fragments build $(FRAGMENTS_ARGS)
+
+push-fragments: $(VENV)/.installed  ## publish out/fragments/VERSION: HUB_REPO=org/name VERSION=x.y.z [DRY_RUN=1]
+	@test -n "$(HUB_REPO)" || (echo "set HUB_REPO=org/name" >&2; exit 2)
+	$(PY) -m pipelines fragments push --hub-repo "$(HUB_REPO)" --version $(VERSION) --out "$(OUT)" \
+		$(if $(DRY_RUN),--dry-run,)
+
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest -q
 
@@ -74,12 +110,18 @@ bench-finebench: $(VENV)/.installed  ## throughput benchmark (250K-row AVA-shape
 bench-video: $(VENV)/.installed  ## video toolkit benchmark (frames, shuffle render, reverse memory)
 	$(PY) benchmarks/video_ops.py
 
+bench-fragments: $(VENV)/.installed  ## frame extraction vs decode floor, short- and long-GOP clips
+	$(PY) benchmarks/fragments_frames.py
+
 bench-scale: $(VENV)/.installed  ## Ray vs local: per-unit overhead, render speed-up, driver memory (needs the ray extra)
 	$(PY) -m pip install --quiet -e '.[ray]'
 	$(PY) benchmarks/scale.py
 
 bench-llm: $(VENV)/.installed  ## LLM client throughput against a loopback server
 	$(PY) benchmarks/llm_throughput.py
+
+bench-revos: $(VENV)/.installed  ## RLE decode + record build vs pycocotools decode alone (one core)
+	$(ONE_CORE) $(PY) benchmarks/revos_throughput.py
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf $(OUT)

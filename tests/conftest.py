@@ -11,7 +11,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # Builds sign their manifest with a per-user key; tests keep theirs out of the user's config.
 os.environ.setdefault("FINEFORGE_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="fineforge-key-")) / "key"))
-SHARED_DATA = Path(os.environ.get("FINEFORGE_SHARED_DATA") or REPO.parent / "shared" / "data")
+# A git worktree outside the usual layout names the samples folder in FINEFORGE_SHARED_DATA.
+SHARED_DATA = Path(os.environ.get("FINEFORGE_SHARED_DATA", REPO.parent / "shared" / "data"))
 AVA = SHARED_DATA / "ava"
 
 

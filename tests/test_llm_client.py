@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,8 @@ def test_mixed_faults_every_request_ends_once_and_warm_rerun_sends_nothing(serve
         return faults[h % 5] if h < 30 else None
 
     server.faults, server.latency_s = script, 0.005
-    client = make_client(server, tmp_path, max_concurrency=8, max_retries=6, timeout_s=0.3)
+    # the timeout is far above a normal answer's latency even on a loaded machine, far below a hang
+    client = make_client(server, tmp_path, max_concurrency=8, max_retries=6, timeout_s=1.5)
     results = client.run_batch(reqs(160), desc=None)
     assert [r.key for r in results] == [f"k{i}" for i in range(160)]
     failed = {r.key for r in results if not r.ok}
@@ -190,13 +192,15 @@ def test_concurrency_never_exceeds_the_limit_and_reaches_it(server, tmp_path):
 
 
 def test_requests_per_minute_limit(server, tmp_path):
-    client = make_client(server, tmp_path, rpm=1200, max_concurrency=16)  # 20/s, burst 20
+    client = make_client(server, tmp_path, rpm=1200, max_concurrency=16, timeout_s=5)  # 20/s, burst 20
+    before = time.monotonic()
     client.run_batch(reqs(40, model=None))
     starts = sorted(s.t_start for s in server.seen)
-    for i, t in enumerate(starts):  # never more than burst + rate * window in any window
-        in_window = sum(1 for u in starts[i:] if u - t <= 0.5)
-        assert in_window <= 20 + 20 * 0.5 + 1
-    assert starts[-1] - starts[0] >= (40 - 20) / 20 * 0.9
+    # a limiter can only delay: after the burst of 20, the other 20 are admitted no earlier than
+    # 1 s after the batch began, however busy the machine is (how arrivals bunch inside a window
+    # depends on load, so that is checked on the bucket with a fake clock in test_llm_ratelimit.py)
+    assert len(starts) == 40
+    assert starts[-1] - before >= (40 - 20) / 20 * 0.99
 
 
 def test_identical_requests_in_a_batch_are_sent_once(server, tmp_path):

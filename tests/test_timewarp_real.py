@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from scipy.stats import chisquare
 
+from pipelines.core.finevideo import parse_timestamp, read_metadata
 from pipelines.timewarp.config import TimewarpParams
-from pipelines.timewarp.finevideo import parse_timestamp, read_metadata
 from pipelines.timewarp.units import process_video
 from tests.conftest import SHARED_DATA
 

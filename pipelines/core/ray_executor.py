@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from tqdm import tqdm
 
 from pipelines.core.errors import ConfigError, UnitFailed
+from pipelines.core.requires import Requirement, check_requirements
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -41,11 +42,13 @@ def _describe(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {text[0][:200] if text else ''}".rstrip(": ")
 
 
+RAY = Requirement("ray", "'fineforge[ray]'", "--executor ray")
+
+
 def _ray() -> Any:
-    try:
-        import ray
-    except ImportError as exc:  # declared optional dependency: one clear line, no traceback
-        raise ConfigError("--executor ray needs Ray: pip install 'fineforge[ray]'") from exc
+    check_requirements([RAY])  # declared optional dependency: one clear line, no traceback
+    import ray
+
     return ray
 
 

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 RECIPES: dict[str, str] = {
     "finebench": "pipelines.finebench.recipe",
     "timewarp": "pipelines.timewarp.recipe",
+    "revos": "pipelines.revos.recipe",
+    "fragments": "pipelines.fragments.recipe",
 }
 
 

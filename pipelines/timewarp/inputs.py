@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core.atomic import write_bytes
+from pipelines.core.finevideo import MetaReject, VideoMeta, read_metadata
 from pipelines.core.manifest import sha256_file
-from pipelines.timewarp.finevideo import MetaReject, VideoMeta, read_metadata
 
 
 @dataclass(frozen=True)

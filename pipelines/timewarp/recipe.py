@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.errors import ConfigError
+from pipelines.core.finevideo import MetaReject, VideoMeta
 from pipelines.core.llm import LLMClient
 from pipelines.core.recipe import Build, ConfigSpec, InputFiles, Plan, Recipe, Rows, UnitPass, UnitResult
 from pipelines.core.tally import Tally
 from pipelines.timewarp import cli
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.demo import write_demo_inputs
-from pipelines.timewarp.finevideo import MetaReject, VideoMeta
 from pipelines.timewarp.inputs import TimewarpInputs, input_checksums, read_units
 from pipelines.timewarp.publish import write_card_exports_report
 from pipelines.timewarp.render import RenderJob, render_job, render_jobs, rendered_files

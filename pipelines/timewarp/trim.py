@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.timewarp.finevideo import RawScene, VideoMeta
+from pipelines.core.finevideo import RawScene, VideoMeta
 
 
 @dataclass(frozen=True, slots=True)

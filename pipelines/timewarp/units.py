@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipelines.core.finevideo import MetaReject, VideoMeta
 from pipelines.core.rng import UnitRng
 from pipelines.core.tally import Rejection, Tally
 from pipelines.timewarp.config import TimewarpParams
-from pipelines.timewarp.finevideo import MetaReject, VideoMeta
 from pipelines.timewarp.implicit import OFFLINE_BACKEND, offline_texts, plan_implicit
 from pipelines.timewarp.mcq import LETTERS, timewar_questions
 from pipelines.timewarp.perturb import event_sequence, reversed_order, shuffled_order

@@ -5,10 +5,10 @@ Contract:
   raises InputError naming the file. Frames are BGR ``uint8`` arrays (OpenCV's layout), at the
   stored pixel size or resized to ``width`` (aspect kept, area filter).
 - The plan: sorted distinct frames are grouped into *runs*; each run is one ffmpeg process that
-  seeks once (to the frame, decoding from the preceding key frame) and then decodes forward,
-  letting only the wanted frames out of a ``select`` filter. A gap between two wanted frames
-  stays inside the run when decoding through it costs no more than a fresh process plus decoding
-  from the key frame before the next frame (:func:`plan_runs`). Dense times thus become one
+  seeks once (to the key frame at or before its first frame, where decoding starts) and then
+  decodes forward, letting only the wanted frames out of a ``select`` filter. A gap between two
+  wanted frames stays inside the run when decoding through it costs no more than a fresh process
+  plus decoding from the key frame before the next frame (:func:`plan_runs`). Dense times thus become one
   sequential decode and sparse ones one seek each; a frame is identical either way.
 - :func:`extract_frames` writes one image per requested time, named deterministically
   (``prefix`` + 1-based position, zero-padded, or ``name_fn(i, t)``), each file written to a
@@ -71,16 +71,14 @@ def iter_frames(video: str | Path | VideoInfo, frames: Sequence[int], *, width: 
     w, h = out_size(info, width)
     size = w * h * 3
     for run in plan_runs(info, wanted):
-        first = run[0]
-        seek = max(0.0, (first - 0.5) / float(info.fps))
-        span = (run[-1] - first + 2) / float(info.fps) + 1.0
-        v = ffmpeg.input(media_arg(info.path), ss=f"{seek:.6f}", t=f"{span:.6f}")["V:0"]
-        if len(run) < run[-1] - first + 1:
-            v = v.filter("select", _select_expr([i - first for i in run]))
+        base = info.keyframe_before(run[0])
+        v = _from_key_frame(info, base, (run[-1] - base + 2) / float(info.fps) + 1.0)
+        if len(run) < run[-1] - base + 1:
+            v = v.filter("select", _select_expr([i - base for i in run]))
         v = v.filter("scale", w, h, flags="area+" + SWS_FLAGS).filter("format", "bgr24")
         args = ffmpeg.output(v, "pipe:1", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough",
                              frames=len(run)).get_args()
-        secs = (run[-1] - info.keyframe_before(first)) / float(info.fps)
+        secs = (run[-1] - base) / float(info.fps)
         missing = None
         with stream(args, subject=info.path, what="read frames",
                     timeout=timeout or default_timeout(secs)) as proc:
@@ -93,6 +91,21 @@ def iter_frames(video: str | Path | VideoInfo, frames: Sequence[int], *, width: 
                 yield idx, np.frombuffer(buf, np.uint8).reshape(h, w, 3)
         if missing is not None:
             raise InputError(info.path, f"read frames: frame {missing} could not be decoded (damaged video?)")
+
+
+def _from_key_frame(info: VideoInfo, key: int, span: float) -> ffmpeg.nodes.FilterableStream:
+    """The video stream of ``info`` decoded from key frame ``key`` on: its first frame is ``key``.
+
+    The seek goes half a frame past the key frame, without accurate seeking, so the demuxer starts
+    exactly at that key frame. An accurate seek to a wanted frame instead would land one GOP early
+    when that frame is a key frame (the time half a frame before it lies in the previous GOP), and
+    one GOP late for the leading frames of an open GOP (the demuxer compares decode times, and the
+    next key frame is decoded before them). Frames shown before the key frame (leading frames of
+    its open GOP, which cannot be decoded without the previous GOP) are dropped by time."""
+    fps = float(info.fps)
+    inp = ffmpeg.input(media_arg(info.path), ss=f"{(key + 0.5) / fps:.6f}", t=f"{span:.6f}",
+                       noaccurate_seek=None)
+    return inp["V:0"].filter("select", f"gte(t,{-1.0 / fps:.6f})")
 
 
 def _select_expr(rel: list[int]) -> str:

@@ -1,0 +1,124 @@
+"""fragments as a declared recipe: videos (+ presence, labels, effects) -> one pass over the videos
+(frames, the five fragment questions per N, speed renders, scene questions) -> split by video ->
+``sft``, ``bench_fragment``, ``bench_scene``; exports, card, report.
+
+Hooks only; :func:`pipelines.core.orchestrator.run_build` runs them (see core/recipe.py). Media
+are written inside the one pass (each unit lists its files under ``media/<video_id>/``), because
+the questions need the sampled frames' differences and the render lengths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipelines.core.manifest import sha256_file
+from pipelines.core.paths import SIMILARITY_DIR
+from pipelines.core.presence import Track, read_ava_presence
+from pipelines.core.recipe import Build, ConfigSpec, InputFiles, Plan, Recipe, Rows, UnitPass, UnitResult
+from pipelines.core.tally import Tally
+from pipelines.fragments import cli
+from pipelines.fragments.config import FragmentsParams
+from pipelines.fragments.inputs import FragmentsInputs, list_videos, read_effects, read_labels
+from pipelines.fragments.per_video import process_video
+from pipelines.fragments.phrasing import load_phrasings
+from pipelines.fragments.publish import publish as write_publication
+from pipelines.fragments.records import CONFIGS, FEATURES, SPLITS, split_videos
+from pipelines.fragments.records import assemble as assemble_rows
+from pipelines.fragments.scene import Effect, load_similarity_map
+from pipelines.fragments.units import STAGES, FragmentsContext, VideoJob, VideoOutput
+
+SIMILARITY_MAP = SIMILARITY_DIR / "ava_curated.yaml"
+INPUT_STAGES = ("presence_rows", "label_rows", "effect_rows")
+
+
+def video_unit(ctx: FragmentsContext, job: VideoJob) -> UnitResult:
+    """Everything about one video (the ``videos`` pass); payload: its :class:`VideoOutput`."""
+    out = process_video(ctx, job)
+    tally = Tally()
+    for stage in STAGES:
+        tally.count(stage, out.inputs[stage], out.accepted[stage])
+    tally.rejects.extend(out.rejects)
+    return UnitResult(job.video_id, tally, tuple(out.files), payload=out)
+
+
+def input_files(inputs: FragmentsInputs) -> InputFiles:
+    """sha256 of every input file (the videos one by one) keys the work cache."""
+    files = [p for p in sorted(inputs.videos.iterdir()) if p.is_file() and not p.name.startswith(".")]
+    sums = {f"videos/{p.name}": sha256_file(p) for p in files}
+    sums |= {name: sha256_file(path) for name, path in inputs.described().items()
+             if path is not None and name != "videos"}
+    return InputFiles(sums, inputs.described())
+
+
+def _tables(inputs: FragmentsInputs, params: FragmentsParams, tally: Tally
+            ) -> tuple[dict[str, tuple[Track, ...]], dict[str, str], dict[str, Effect]]:
+    """Presence tracks, labels and effects; their bad rows become rejections in ``tally``."""
+    tracks: dict[str, tuple[Track, ...]] = {}
+    if inputs.ava_csv is not None:
+        source, bad, total = read_ava_presence(inputs.ava_csv, params.ava_time_offset)
+        tally.count("presence_rows", total, total - len(bad))
+        tally.reject_many("presence_rows", [(f"{inputs.ava_csv.name}:{r.line}", r.reason, r.detail)
+                                            for r in bad])
+        tracks = {v: tuple(source.tracks(v)) for v in source.video_ids()}
+    labels: dict[str, str] = {}
+    effects: dict[str, Effect] = {}
+    if inputs.labels is not None:
+        labels, bad_labels = read_labels(inputs.labels)
+        tally.count("label_rows", len(labels) + len(bad_labels), len(labels))
+        tally.reject_many("label_rows", bad_labels)
+    if inputs.effects is not None:
+        effects, bad_effects = read_effects(inputs.effects)
+        tally.count("effect_rows", len(effects) + len(bad_effects), len(effects))
+        tally.reject_many("effect_rows", bad_effects)
+    return tracks, labels, effects
+
+
+def plan(build: Build) -> Plan:
+    inputs: FragmentsInputs = build.inputs
+    params: FragmentsParams = build.params
+    tally = Tally()
+    videos, duplicates = list_videos(inputs.videos)
+    tally.count("videos", len(duplicates), 0)
+    tally.reject_many("videos", duplicates)
+    tracks, labels, effects = _tables(inputs, params, tally)
+    context = FragmentsContext(params, load_phrasings(), load_similarity_map(SIMILARITY_MAP),
+                               tuple(sorted(set(labels.values()))), build.build_dir.absolute(),
+                               inputs.ava_csv is not None)
+    jobs = [VideoJob(v.video_id, v.path.absolute(), tracks.get(v.video_id, ()), labels.get(v.video_id),
+                     effects.get(v.video_id)) for v in videos]
+    return Plan(UnitPass("videos", video_unit, context, jobs, [j.video_id for j in jobs]), tally)
+
+
+def bench_videos(seed: int, share: float, outputs: list[VideoOutput]) -> set[str]:
+    """Split by video; videos with and without Meaning-of-Order questions are split separately."""
+    kept = [o for o in outputs if o.fragments or o.scenes]
+    ordered = [o.video_id for o in kept if any(q.task == "meaning_of_order" for q in o.fragments)]
+    others = [o.video_id for o in kept if o.video_id not in set(ordered)]
+    return split_videos(seed, ordered, share) | split_videos(seed, others, share)
+
+
+def assemble(build: Build) -> dict[str, Rows]:
+    outputs: list[VideoOutput] = build.payloads("videos")
+    bench = bench_videos(build.params.seed, build.params.bench_share, outputs)
+    build.state["bench_videos"] = sorted(bench)
+    build.manifest_extra["bench_videos"] = sorted(bench)
+    return dict(assemble_rows(outputs, bench))
+
+
+def publish(build: Build, tables: dict[str, Rows]) -> dict[str, Any]:
+    records: dict[str, list[dict[str, Any]]] = tables  # type: ignore[assignment]
+    stats = write_publication(build.build_dir, records, build.ledger, build.state["bench_videos"],
+                              build.inputs, build.params, build.version)
+    build.manifest_extra["stats"] = stats
+    return stats
+
+
+def demo(folder: Path) -> tuple[FragmentsInputs, dict[str, Any]]:
+    return cli.demo_inputs(folder), {}
+
+
+RECIPE = Recipe(
+    name="fragments", params=FragmentsParams, stages=(*STAGES, *INPUT_STAGES),
+    configs={c: ConfigSpec(FEATURES[c], SPLITS[c]) for c in CONFIGS},
+    input_files=input_files, plan=plan, assemble=assemble, publish=publish, demo=demo, cli=cli.CLI)
