@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from pipelines.core import ava
 from pipelines.core.ava_columns import read_annotation_columns
-from pipelines.timewarp.finevideo import MetaReject, VideoMeta, parse_meta, read_metadata
+from pipelines.core.finevideo import MetaReject, VideoMeta, parse_meta, read_metadata
 from tests.badinput import counts, rejects, run_cli
 from tests.conftest import shared_file
 
