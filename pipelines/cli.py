@@ -1,9 +1,9 @@
 """Command line: ``python -m pipelines <recipe> <action> [options]`` (see ``--help``).
 
 Recipes are found by name in :mod:`pipelines.core.registry`; each one's subcommands come from its
-declared :class:`~pipelines.core.recipe.Recipe` (:mod:`pipelines.core.cli`). Errors in inputs or
-parameters are printed as one line (``error: <file>:<line>: <problem>``) with exit status 2; no
-traceback is shown for them.
+declared :class:`~pipelines.core.recipe.Recipe` (:mod:`pipelines.core.cli`). Errors in inputs,
+parameters or outputs are printed as one line (``error: <file>:<line>: <problem>``) with exit
+status 2; no traceback is shown for them. Every printed line passes through the redaction layer.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from pipelines.core.cli import add_recipe
-from pipelines.core.errors import FineForgeError
+from pipelines.core.errors import FineForgeError, OutputError, is_output_fault
+from pipelines.core.redact import install_log_redaction, redact
 from pipelines.core.registry import load_recipe, recipe_names
 
 
@@ -30,14 +31,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    install_log_redaction()
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
     except FineForgeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     except ValidationError as exc:
         first = exc.errors()[0]
-        print(f"error: invalid parameter {'.'.join(map(str, first['loc']))}: {first['msg']}",
-              file=sys.stderr)
-        return 2
+        return _fail(f"invalid parameter {'.'.join(map(str, first['loc'])) or 'value'}: {first['msg']}")
+    except OSError as exc:  # a write refused below the atomic writers (e.g. a library's own file)
+        if is_output_fault(exc):
+            return _fail(str(OutputError.from_os_error(exc.filename or "output", exc)))
+        raise
+
+
+def _fail(message: str) -> int:
+    print(f"error: {redact(' '.join(message.split()))}", file=sys.stderr)
+    return 2

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Builds sign their manifest with a per-user key; tests keep theirs out of the user's config.
+os.environ.setdefault("FINEFORGE_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="fineforge-key-")) / "key"))
 # A git worktree outside the usual layout names the samples folder in FINEFORGE_SHARED_DATA.
 SHARED_DATA = Path(os.environ.get("FINEFORGE_SHARED_DATA", REPO.parent / "shared" / "data"))
 AVA = SHARED_DATA / "ava"

@@ -60,6 +60,12 @@ class Fault:
         return Fault("malformed")
 
     @staticmethod
+    def echo_auth(status: int) -> Fault:
+        """Echo the request's Authorization header: in the error body (``status`` >= 400) or, for
+        200, as the answer text (a misbehaving proxy that leaks the key back)."""
+        return Fault("echo", status=status)
+
+    @staticmethod
     def content(text: str) -> Fault:
         """A well-formed completion whose message content is ``text`` (e.g. off-schema JSON)."""
         return Fault("content", text=text)
@@ -191,6 +197,7 @@ class LoopbackLLMServer:
                 fields = (h.partition(":") for h in head[1:] if h)
                 headers = {k.strip().lower(): v.strip() for k, _, v in fields}
                 raw = await reader.readexactly(int(headers.get("content-length", 0)))
+                self._auth = headers.get("authorization", "")
                 if not await self._serve(method, path, raw, reader, writer):
                     break
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
@@ -220,6 +227,12 @@ class LoopbackLLMServer:
             if fault is None or fault.kind == "content":
                 text = fault.text if fault else self.reply(body)
                 return await _send(writer, 200, json.dumps(completion(text, body)).encode())
+            if fault.kind == "echo":
+                echoed = f"rejected Authorization: {self._auth}"
+                if fault.status == 200:
+                    return await _send(writer, 200, json.dumps(completion(echoed, body)).encode())
+                err = {"error": {"message": echoed, "type": "invalid_request_error"}}
+                return await _send(writer, fault.status, json.dumps(err).encode())
             if fault.kind == "malformed":
                 return await _send(writer, 200, b"<html>upstream proxy error, not json")
             err = {"error": {"message": f"injected {fault.status}", "type": "injected"}}

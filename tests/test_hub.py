@@ -22,6 +22,7 @@ from hub_server import INITIAL, FakeHub, block_non_loopback
 from huggingface_hub import constants, snapshot_download
 from pydantic import ValidationError
 
+from pipelines.core.buildindex import write_index
 from pipelines.core.errors import FineForgeError, InputError
 from pipelines.core.hub import PushPlan, format_plan, plan_push, push_build
 from pipelines.core.manifest import output_files
@@ -83,6 +84,7 @@ def make_build(root: Path, version: str = "1.0.0", rows: int = 3,
         (build / rel).write_text(text, encoding="utf-8")
     manifest = {"recipe": "finebench", "version": version, "seed": 0, "files": output_files(build)}
     (build / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    write_index(build)  # what write_manifest does at the end of a build
     return build
 
 
@@ -285,8 +287,7 @@ def test_no_token_anywhere_is_a_clear_error_before_any_call(tmp_path: Path, hub:
 
 
 def test_readme_metadata_rejected_by_the_hub_stops_before_the_commit(tmp_path: Path, hub: FakeHub) -> None:
-    build = make_build(tmp_path)
-    (build / "README.md").write_text("---\n- just\n- a list\n---\n# card\n")
+    build = make_build(tmp_path, extra={"README.md": "---\n- just\n- a list\n---\n# card\n"})
     with pytest.raises(FineForgeError, match=r"Hub commit failed: .*Invalid metadata in README\.md"):
         push_build(plan_push(build, REPO, "1.0.0"), token=TOKEN, endpoint=hub.url)
     assert hub.repo(REPO).user_commits() == [] and hub.repo(REPO).tags == {}

@@ -1,6 +1,8 @@
 """Atomic file writes: write to a hidden temporary name beside the target, then rename.
 
-A killed run therefore never leaves a partial file under its final name.
+A killed run therefore never leaves a partial file under its final name (its hidden temporary
+is removed by the next run, see :mod:`pipelines.core.buildlock`). A write the output location
+refuses (disk full, read-only, permission) raises :class:`OutputError` naming the path.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from pipelines.core.errors import OutputError, is_output_fault
+
 
 def temp_path_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -20,15 +24,28 @@ def temp_path_for(path: Path) -> Path:
 @contextlib.contextmanager
 def atomic_open(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Open a temporary file; on clean exit rename it to ``path``, on error delete it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path_for(path)
     kwargs: dict[str, Any] = {} if "b" in mode else {"encoding": encoding, "newline": "\n"}
+    with output_faults(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(tmp, mode, **kwargs) as handle:
+                yield handle
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise
+
+
+@contextlib.contextmanager
+def output_faults(path: Path) -> Iterator[None]:
+    """Turn an OSError that means "this location refuses writes" into :class:`OutputError`."""
     try:
-        with open(tmp, mode, **kwargs) as handle:
-            yield handle
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+        yield
+    except OSError as err:
+        if is_output_fault(err):
+            raise OutputError.from_os_error(path, err) from None
         raise
 
 

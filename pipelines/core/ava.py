@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from pipelines.core.errors import InputError
+from pipelines.core.validate import INT32_MAX, read_bytes_checked
 
 CSV_COLUMNS = ("video_id", "timestamp", "x1", "y1", "x2", "y2", "action_id", "person_id")
 CATEGORY_OF_LABEL_TYPE = {"PERSON_MOVEMENT": "person_movement",
                           "OBJECT_MANIPULATION": "object_manipulation",
                           "PERSON_INTERACTION": "person_interaction"}
-_VIDEO_ID = re.compile(r"^[A-Za-z0-9_\-.]+$")
+# Safe file names: no leading '.' (hidden media is not published, '..' escapes), at most 128 chars.
+_VIDEO_ID = re.compile(r"^[A-Za-z0-9_\-][A-Za-z0-9_\-.]{0,127}$")
 
 
 class AvaRow(NamedTuple):
@@ -49,13 +51,10 @@ class Label:
 
 
 def open_text(path: Path) -> str:
-    """The file's text (UTF-8, BOM removed); missing, unreadable or empty files raise."""
-    if not path.exists():
-        raise InputError(path, "file not found")
-    if path.is_dir():
-        raise InputError(path, "is a directory, expected a file")
+    """The file's text (UTF-8, BOM removed); missing, unreadable, non-regular (directory, FIFO,
+    symlink loop) or empty files raise."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_bytes_checked(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
     if not text.strip():
@@ -97,7 +96,8 @@ def read_excluded(path: Path | None) -> set[tuple[str, int]]:
     for number, fields in enumerate(csv.reader(open_text(path).splitlines()), start=1):
         if not fields or not "".join(fields).strip():
             continue
-        if len(fields) != 2 or not _is_uint(fields[1].strip()) or not _VIDEO_ID.match(fields[0].strip()):
+        if len(fields) != 2 or not _is_uint(fields[1].strip()) or not _VIDEO_ID.match(fields[0].strip()) \
+                or int(fields[1]) > INT32_MAX:
             raise InputError(path, f"expected 'video_id,timestamp', got {','.join(fields)[:60]!r}",
                              line=number)
         excluded.add((fields[0].strip(), int(fields[1])))
@@ -119,10 +119,13 @@ def parse_row(fields: list[str], line: int, known_actions: set[int]) -> AvaRow |
         return RowReject(line, "wrong_field_count", f"{len(fields)} fields, expected 8")
     video_id = fields[0].strip()
     if not _VIDEO_ID.match(video_id):
-        return RowReject(line, "bad_video_id", repr(fields[0][:40]))
+        return RowReject(line, "bad_video_id", f"{fields[0][:40]!r} (allowed: letters, digits, _ - ., "
+                                               "not starting with '.', at most 128 characters)")
     stamp = fields[1].strip()
     if not _is_uint(stamp):
         return RowReject(line, "bad_timestamp", repr(stamp[:20]), video_id)
+    if len(stamp) > 10 or int(stamp) > INT32_MAX:
+        return RowReject(line, "timestamp_out_of_range", f"{stamp[:20]} exceeds {INT32_MAX}", video_id)
     timestamp = int(stamp)
     try:
         x1, y1, x2, y2 = (float(v) for v in fields[2:6])
@@ -135,12 +138,15 @@ def parse_row(fields: list[str], line: int, known_actions: set[int]) -> AvaRow |
         return RowReject(line, "box_degenerate", f"x1={x1} x2={x2} y1={y1} y2={y2}", video_id,
                          timestamp)
     action, person = fields[6].strip(), fields[7].strip()
-    if not _is_uint(action):
+    if not _is_uint(action) or len(action) > 10:
         return RowReject(line, "bad_action_id", repr(action[:20]), video_id, timestamp)
     if int(action) not in known_actions:
         return RowReject(line, "unknown_action", f"action id {action}", video_id, timestamp)
     if not _is_uint(person):
         return RowReject(line, "bad_person_id", repr(person[:20]), video_id, timestamp)
+    if len(person) > 10 or int(person) > INT32_MAX:
+        return RowReject(line, "person_id_out_of_range", f"{person[:20]} exceeds {INT32_MAX}", video_id,
+                         timestamp)
     return AvaRow(video_id, timestamp, (x1, y1, x2, y2), int(action), int(person), line)
 
 

@@ -28,7 +28,7 @@ from pipelines.core.ava import CSV_COLUMNS, AvaRow, RowReject
 _IRREGULAR = ('"', "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\n\n")
 _UINT = r"^[0-9]{1,9}$"
 _DECIMAL = r"^[0-9]{0,9}\.?[0-9]{1,17}$|^[0-9]{1,9}\.$"
-_VIDEO = r"^[A-Za-z0-9_\-.]+$"
+_VIDEO = r"^[A-Za-z0-9_\-][A-Za-z0-9_\-.]{0,127}$"  # ava._VIDEO_ID: safe file names
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from pipelines.core.buildlock import build_lock
 from pipelines.core.executors import make_executor
-from pipelines.core.orchestrator import run_build
+from pipelines.core.orchestrator import row_count, run_build
 from pipelines.core.params_cli import add_params_arguments, params_from_args
 from pipelines.core.recipe import Recipe
 from pipelines.core.registry import load_recipe
 from pipelines.core.summary import format_summary
+from pipelines.core.validate import BuildOptions, require_version
 
 DEFAULT_OUT = Path("out")
 
@@ -41,11 +44,31 @@ def add_common_build_arguments(build: argparse.ArgumentParser) -> None:
     build.add_argument("--ray-address", default=None,
                        help="with --executor ray: join this cluster (auto, ray://host:port); "
                             "default: start a local Ray instance with --workers CPUs")
-    build.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    build.add_argument("--no-progress", action="store_true", help="hide every progress bar")
+    build.add_argument("--allow-empty", action="store_true",
+                       help="exit 0 even when every input unit was rejected (default: exit 1)")
+
+
+def check_build_options(args: argparse.Namespace) -> None:
+    """Validate the shared build options (pydantic, so API callers get the same rules)."""
+    BuildOptions(version=args.version, workers=args.workers)
+
+
+def empty_build_status(tables: dict[str, object], ledger: object, allow_empty: bool) -> int:
+    """0 when the build kept rows; else print one loud line and return 1 (0 with --allow-empty)."""
+    if any(row_count(table) for table in tables.values()):  # type: ignore[arg-type]
+        return 0
+    rejected = {stage: dict(count.rejected) for stage, count in getattr(ledger, "stages", {}).items()
+                if count.rejected}
+    print(f"error: EMPTY BUILD: every input unit was rejected, nothing to publish (rejections: "
+          f"{rejected}); see rejects.jsonl{'' if allow_empty else '; pass --allow-empty to accept'}",
+          file=sys.stderr)
+    return 0 if allow_empty else 1
 
 
 def build_handler(args: argparse.Namespace) -> int:
     recipe = load_recipe(args.recipe)
+    check_build_options(args)
     params = params_from_args(recipe.params, args)
     inputs, options = recipe.cli.inputs(args, params)
     executor = make_executor(args.executor, args.workers, False if args.no_progress else None,
@@ -53,7 +76,8 @@ def build_handler(args: argparse.Namespace) -> int:
     outcome = run_build(recipe, inputs, params, args.out, args.version, executor, options=options)
     print(format_summary(f"{recipe.name} v{args.version}", outcome.ledger, {
         **recipe.cli.summary(outcome), "output": outcome.build_dir, "time": outcome.timings.format()}))
-    return 0 if outcome.ledger.reconciles() else 1
+    status = 0 if outcome.ledger.reconciles() else 1
+    return status or empty_build_status(outcome.tables, outcome.ledger, args.allow_empty)
 
 
 def add_push(actions: argparse._SubParsersAction, recipe: str) -> None:
@@ -72,11 +96,13 @@ def add_push(actions: argparse._SubParsersAction, recipe: str) -> None:
 def push_handler(args: argparse.Namespace) -> int:
     from pipelines.core.hub import format_plan, plan_push, push_build
 
-    plan = plan_push(args.out / args.recipe / args.version, args.hub_repo, args.version)
-    print(format_plan(plan))
-    if args.dry_run:
-        print("dry run: nothing was sent")
-        return 0
-    commit = push_build(plan, private=args.private)
+    build_dir = args.out / args.recipe / require_version(args.version)
+    with build_lock(build_dir, "push", create=False):  # no build may run while we read the folder
+        plan = plan_push(build_dir, args.hub_repo, args.version)
+        print(format_plan(plan))
+        if args.dry_run:
+            print("dry run: nothing was sent")
+            return 0
+        commit = push_build(plan, private=args.private)
     print(f"pushed {args.hub_repo} commit {commit}, tag {plan.tag}")
     return 0

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class StrictModel(BaseModel):
-    """Parameters model: an unknown or mistyped field is an error, never silently ignored."""
+    """Parameters model: an unknown or mistyped field is an error, never silently ignored; floats
+    must be finite (``inf``/``nan`` would write non-JSON into the manifest)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)

@@ -17,11 +17,16 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import os
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 from tqdm import tqdm
+
+from pipelines.core.errors import ConfigError
+from pipelines.core.orphans import exit_with_parent
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -30,9 +35,12 @@ R = TypeVar("R")
 _worker_state: dict[str, Any] = {}
 
 
-def _init_worker(fn: Callable[[Any, Any], Any], context: Any) -> None:
-    _worker_state["fn"] = fn
-    _worker_state["context"] = context
+def _init_worker(parent: int, payload: bytes) -> None:
+    """Pool initializer. ``fn`` and ``context`` arrive pickled: unpickling them imports the recipe
+    (seconds on a loaded machine), so the parent watch starts first and a worker whose parent is
+    killed meanwhile still exits at once."""
+    exit_with_parent(parent)
+    _worker_state["fn"], _worker_state["context"] = pickle.loads(payload)
 
 
 def _run_in_worker(item: Any) -> Any:
@@ -57,7 +65,7 @@ class LocalExecutor:
 
     def __init__(self, workers: int = 1, progress: bool | None = None) -> None:
         if workers < 1:
-            raise ValueError("workers must be >= 1")
+            raise ConfigError(f"workers must be >= 1, not {workers}")
         self.workers = workers
         self.progress_disabled = None if progress is None else not progress
 
@@ -72,8 +80,9 @@ class LocalExecutor:
                     bar.update()
                 return
             spawn = multiprocessing.get_context("spawn")
+            payload = pickle.dumps((fn, context), protocol=pickle.HIGHEST_PROTOCOL)
             with ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=spawn,
-                                     initializer=_init_worker, initargs=(fn, context)) as pool:
+                                     initializer=_init_worker, initargs=(os.getpid(), payload)) as pool:
                 for result in pool.map(_run_in_worker, items, chunksize=1):
                     yield result
                     bar.update()
@@ -92,7 +101,7 @@ def make_executor(kind: str, workers: int, progress: bool | None = None,
         from pipelines.core.ray_executor import RayExecutor
 
         return RayExecutor(ray_address, num_cpus=None if ray_address else workers, progress=progress)
-    raise ValueError(f"unknown executor {kind!r} (available: local, ray)")
+    raise ConfigError(f"unknown executor {kind!r} (available: local, ray)")
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ later by ``trim``.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,14 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.errors import InputError
+from pipelines.core.validate import id_problem, read_bytes_checked, require_regular_file
 
-_TIMESTAMP = re.compile(r"^\s*(\d+):([0-5]?\d):([0-5]?\d(?:\.\d+)?)\s*$")
+_TIMESTAMP = re.compile(r"^\s*(\d{1,7}):([0-5]?\d):([0-5]?\d(?:\.\d{1,9})?)\s*$")
 
 
 def parse_timestamp(value: Any) -> float | None:
     """``"HH:MM:SS.mmm"`` -> seconds; anything else (None, malformed) -> None."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) if value >= 0 else None
+        return 0.0 if value == 0 else _positive(value)
     if not isinstance(value, str):
         return None
     match = _TIMESTAMP.match(value)
@@ -71,6 +73,22 @@ class MetaReject:
     detail: str
 
 
+def _positive(value: Any) -> float | None:
+    """A finite positive JSON number as float; anything else (bool, huge, inf, nan) -> None."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def _list(value: Any) -> list[Any]:
+    """A JSON array as a list; any other type (string, number, object) counts as absent."""
+    return value if isinstance(value, list) else []
+
+
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
@@ -79,7 +97,7 @@ def _scene(raw: Any) -> RawScene:
     raw = raw if isinstance(raw, dict) else {}
     stamps = raw.get("timestamps") if isinstance(raw.get("timestamps"), dict) else {}
     activities = []
-    for act in raw.get("activities") or []:
+    for act in _list(raw.get("activities")):
         if isinstance(act, dict) and _text(act.get("description")):
             span = act.get("timestamp") if isinstance(act.get("timestamp"), dict) else {}
             activities.append(Activity(_text(act["description"]),
@@ -105,10 +123,9 @@ def parse_meta(video_id: str, source: str, data: Any, video_bytes: bytes | None 
     fps = content.get("fps")
     return VideoMeta(
         video_id=video_id, source=source,
-        duration=float(duration) if isinstance(duration, int | float) and duration > 0 else None,
-        fps=float(fps) if isinstance(fps, int | float) and fps > 0 else None,
+        duration=_positive(duration), fps=_positive(fps),
         title=_text(content.get("title")),
-        scenes=tuple(_scene(s) for s in content.get("scenes") or []),
+        scenes=tuple(_scene(s) for s in _list(content.get("scenes"))),
         video_bytes=video_bytes)
 
 
@@ -120,14 +137,40 @@ def _video_id(stem: str, data: Any) -> str:
     return stem
 
 
+def _checked(meta: VideoMeta | MetaReject, seen: dict[str, str]) -> VideoMeta | MetaReject:
+    """Reject ids that cannot name media files and ids already used by an earlier unit."""
+    if isinstance(meta, MetaReject):
+        return meta
+    if (problem := id_problem(meta.video_id)) is not None:
+        return MetaReject(meta.video_id, meta.source, "unsafe_video_id", problem)
+    if meta.video_id in seen:
+        return MetaReject(meta.video_id, meta.source, "duplicate_video_id",
+                          f"same video id as {seen[meta.video_id]}")
+    seen[meta.video_id] = meta.source
+    return meta
+
+
+def _load_json(text: str | bytes) -> Any:
+    """``json.loads``; nesting too deep for the parser is invalid JSON like any other."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", "", 0) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise json.JSONDecodeError(str(exc)[:80], "", 0) from None
+
+
 def read_folder(folder: Path) -> Iterator[VideoMeta | MetaReject]:
-    """One unit per ``*.json`` file, in sorted file-name order."""
+    """One unit per ``*.json`` file, in sorted file-name order. A path that is no readable
+    regular file (directory, FIFO, symlink loop, permission) stops the run with one line."""
     files = sorted(folder.glob("*.json"))
     if not files:
         raise InputError(folder, "no *.json metadata files")
     for path in files:
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            data = _load_json(read_bytes_checked(path).decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             yield MetaReject(path.stem, path.name, "invalid_json", str(exc)[:120])
             continue
@@ -139,6 +182,7 @@ def read_parquet(paths: list[Path], with_video: bool) -> Iterator[VideoMeta | Me
     import pyarrow.parquet as pq
 
     for path in paths:
+        require_regular_file(path)
         try:
             handle = pq.ParquetFile(path)
         except Exception as exc:  # any reader failure means the file is unusable
@@ -154,7 +198,7 @@ def read_parquet(paths: list[Path], with_video: bool) -> Iterator[VideoMeta | Me
                 data = item["json"]
                 if isinstance(data, str | bytes):
                     try:
-                        data = json.loads(data)
+                        data = _load_json(data)
                     except json.JSONDecodeError as exc:
                         yield MetaReject(source, source, "invalid_json", str(exc)[:120])
                         continue
@@ -163,12 +207,15 @@ def read_parquet(paths: list[Path], with_video: bool) -> Iterator[VideoMeta | Me
 
 
 def read_metadata(location: Path, with_video: bool = False) -> Iterator[VideoMeta | MetaReject]:
-    """A folder of JSON files, a folder of parquet shards, or one parquet file."""
-    if not location.exists():
-        raise InputError(location, "not found")
-    if location.is_file():
+    """A folder of JSON files, a folder of parquet shards, or one parquet file; every unit's id
+    checked (``unsafe_video_id``, ``duplicate_video_id``)."""
+    if not location.is_dir():
+        require_regular_file(location)
         if location.suffix != ".parquet":
             raise InputError(location, "expected a folder of JSON files or parquet shards")
-        return read_parquet([location], with_video)
-    shards = sorted(location.glob("*.parquet"))
-    return read_parquet(shards, with_video) if shards else read_folder(location)
+        units = read_parquet([location], with_video)
+    else:
+        shards = sorted(location.glob("*.parquet"))
+        units = read_parquet(shards, with_video) if shards else read_folder(location)
+    seen: dict[str, str] = {}
+    return (_checked(meta, seen) for meta in units)

@@ -4,8 +4,9 @@ Contract (see spec/outputs.md, "HF datasets on the Hub"):
 
 * :func:`plan_push` is pure and local: it lists every file of the build folder (hidden work files
   and dirs such as ``.work/`` excluded) with size and sha256, checks the folder is a finished
-  build (``README.md`` and ``manifest.json`` present, manifest version and file hashes agree) and
-  raises :class:`InputError` otherwise.
+  build (``README.md`` and ``manifest.json`` present, the manifest verified by the signed build
+  index, the folder holding exactly the files the manifest lists with their sha256) and raises
+  :class:`InputError` otherwise, naming any extra or changed file.
 * :func:`push_build` makes exactly one commit holding the whole build (files that are no longer
   part of the build are deleted in that same commit, so the tag is an exact snapshot), then tags
   that commit ``vX.Y.Z``. It refuses, before committing anything, when the tag already exists: a
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from pipelines.core.buildindex import verify_index
 from pipelines.core.errors import FineForgeError, InputError
 from pipelines.core.manifest import sha256_file
 
@@ -95,18 +97,27 @@ def plan_push(build_dir: Path, repo_id: str, version: str) -> PushPlan:
     if "version" in manifest and str(manifest["version"]) != version:
         raise InputError(manifest_path, f"build is version {manifest['version']!r}, push asked for "
                          f"{version!r}", key="version")
+    verify_index(build_dir)
     files = [PlannedFile(path_in_repo=p.relative_to(build_dir).as_posix(), local_path=str(p),
                          size=p.stat().st_size, sha256=sha256_file(p)) for p in _published(build_dir)]
-    listed = manifest.get("files")
-    if isinstance(listed, dict):
-        actual = {f.path_in_repo: f.sha256 for f in files}
-        for rel, digest in sorted(listed.items()):
-            if actual.get(rel) != digest:
-                state = "is missing" if rel not in actual else "changed since the manifest was written"
-                raise InputError(manifest_path, f"listed file {rel} {state}; rebuild", key="files")
+    check_against_manifest(manifest_path, manifest.get("files"), {f.path_in_repo: f.sha256 for f in files})
     recipe = manifest.get("recipe") or build_dir.parent.name
     return PushPlan(repo_id=repo_id, version=version, tag=f"v{version}", build_dir=str(build_dir),
                     commit_message=f"Publish {recipe} v{version} ({len(files)} files)", files=files)
+
+
+def check_against_manifest(manifest_path: Path, listed: Any, actual: dict[str, str]) -> None:
+    """The folder must hold exactly the files the manifest lists (plus the manifest itself), each
+    with the listed sha256; anything else is refused by name."""
+    if not isinstance(listed, dict):
+        raise InputError(manifest_path, "has no 'files' table: not a FineForge build; rebuild", key="files")
+    for rel in sorted(set(actual) - set(listed) - {"manifest.json"}):
+        raise InputError(Path(manifest_path).parent / rel, "is not listed in manifest.json (added "
+                         "after the build?): refusing to publish it; remove it or rebuild")
+    for rel, digest in sorted(listed.items()):
+        if actual.get(rel) != digest:
+            state = "is missing" if rel not in actual else "changed since the manifest was written"
+            raise InputError(manifest_path, f"listed file {rel} {state}; rebuild", key="files")
 
 
 def _size(n: int) -> str:
@@ -153,7 +164,8 @@ def push_build(plan: PushPlan, *, token: str | None = None, endpoint: str | None
     Order: create the dataset repo if missing; refuse if ``plan.tag`` exists; one commit (all
     files added, remote files not in the build deleted, parent pinned to the current ``main``);
     tag that commit. ``endpoint`` defaults to huggingface_hub's (``HF_ENDPOINT``, read when
-    huggingface_hub is imported). ``private`` only applies when the repo is created.
+    huggingface_hub is imported). ``private`` creates the repo private; against an existing public
+    repo it refuses before sending anything (it would otherwise publish what was meant private).
     """
     if dry_run:
         return ""
@@ -167,6 +179,10 @@ def push_build(plan: PushPlan, *, token: str | None = None, endpoint: str | None
     api = HfApi(endpoint=endpoint, token=resolved, library_name="fineforge")
     repo = {"repo_id": plan.repo_id, "repo_type": "dataset"}
     _hub_call("create repo", secrets, api.create_repo, **repo, private=private, exist_ok=True)
+    if private and not _hub_call("repo info", secrets, api.repo_info, **repo).private:
+        raise FineForgeError(f"{plan.repo_id} already exists and is PUBLIC; --private does not change "
+                             "an existing repo's visibility: make it private on the Hub first, or push "
+                             "without --private")
     refs = _hub_call("list refs", secrets, api.list_repo_refs, **repo)
     if any(t.name == plan.tag for t in refs.tags):
         raise FineForgeError(f"{plan.repo_id}: tag {plan.tag} already exists on the Hub; a published "

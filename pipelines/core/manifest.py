@@ -16,6 +16,8 @@ from typing import Any
 import pipelines
 from pipelines.core.accounting import Ledger
 from pipelines.core.atomic import write_json, write_text
+from pipelines.core.buildindex import write_index
+from pipelines.core.redact import redact
 
 CHUNK = 1 << 20
 
@@ -64,12 +66,13 @@ def code_version() -> str:
 
 
 def output_files(build_dir: Path) -> dict[str, str]:
-    """sha256 of every published file below ``build_dir`` (hidden work dirs excluded)."""
+    """sha256 of every published file below ``build_dir`` (hidden work dirs excluded), the data
+    card included: it is written before the manifest, and push checks it like any other file."""
     files: dict[str, str] = {}
     for path in sorted(build_dir.rglob("*")):
         rel = path.relative_to(build_dir)
         if path.is_file() and not any(part.startswith(".") for part in rel.parts) \
-                and rel.as_posix() not in ("manifest.json", "README.md"):
+                and rel.as_posix() != "manifest.json":
             files[rel.as_posix()] = sha256_file(path)
     return files
 
@@ -78,7 +81,7 @@ def write_manifest(build_dir: Path, *, recipe: str, version: str, seed: int,
                    params: dict[str, Any], inputs: dict[str, Path | None], ledger: Ledger,
                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``rejects.jsonl`` and ``manifest.json``; return the manifest dict."""
-    write_text(build_dir / "rejects.jsonl", "".join(r.json_line() for r in ledger.rejects))
+    write_text(build_dir / "rejects.jsonl", redact("".join(r.json_line() for r in ledger.rejects)))
     manifest: dict[str, Any] = {
         "recipe": recipe,
         "version": version,
@@ -92,4 +95,5 @@ def write_manifest(build_dir: Path, *, recipe: str, version: str, seed: int,
     }
     manifest["files"] = output_files(build_dir)
     write_json(build_dir / "manifest.json", manifest)
+    write_index(build_dir)
     return manifest

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pipelines.core.buildlock import build_lock
 from pipelines.core.errors import ConfigError
 from pipelines.core.executors import Executor, gc_paused
 from pipelines.core.manifest import code_version, write_manifest
@@ -25,6 +26,7 @@ from pipelines.core.recipe import Build, BuildOutcome, Recipe, Rows, UnitPass, U
 from pipelines.core.requires import check_requirements
 from pipelines.core.shards import DEFAULT_ROWS_PER_SHARD, write_shards
 from pipelines.core.tally import absorb
+from pipelines.core.validate import require_version
 from pipelines.core.workcache import WorkCache, fingerprint, map_cached
 
 UnitHook = Callable[[str, int], None]
@@ -37,9 +39,9 @@ def run_build(recipe: Recipe, inputs: Any, params: Any, out_root: Path, version:
     check_requirements(recipe.requires)
     if recipe.check is not None:
         recipe.check(inputs, params, options or {})
-    build = Build(recipe, inputs, params, out_root / recipe.name / version, version, executor,
-                  dict(options or {}))
-    with gc_paused():
+    build = Build(recipe, inputs, params, out_root / recipe.name / require_version(version), version,
+                  executor, dict(options or {}))
+    with build_lock(build.build_dir), gc_paused():  # a concurrent build or push fails at once
         return _run(build, on_unit)
 
 

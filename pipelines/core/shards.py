@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import Features
 
-from pipelines.core.atomic import temp_path_for
+from pipelines.core.atomic import output_faults, temp_path_for
 
 DEFAULT_ROWS_PER_SHARD = 100_000
 
@@ -47,7 +47,8 @@ def write_shards(root: Path, config: str, split: str, rows: list[dict[str, Any]]
     """
     schema = features.arrow_schema
     out_dir = root / "data" / config
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with output_faults(out_dir):
+        out_dir.mkdir(parents=True, exist_ok=True)
     if isinstance(rows, pa.Table):
         whole = rows.select(schema.names).cast(schema)
     else:  # column-wise conversion is several times faster than from_pylist on dicts
@@ -59,13 +60,14 @@ def write_shards(root: Path, config: str, split: str, rows: list[dict[str, Any]]
         table = whole.slice(index * rows_per_shard, rows_per_shard)
         target = out_dir / shard_name(split, index, count)
         tmp = temp_path_for(target)
-        try:
-            pq.write_table(table, tmp, compression="zstd", write_statistics=True,
-                           use_dictionary=True, row_group_size=min(max(table.num_rows, 1), 50_000))
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with output_faults(target):
+            try:
+                pq.write_table(table, tmp, compression="zstd", write_statistics=True,
+                               use_dictionary=True, row_group_size=min(max(table.num_rows, 1), 50_000))
+                os.replace(tmp, target)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
         written.append(target)
     keep = {p.name for p in written}
     for stale in out_dir.glob(f"{split}-*-of-*.parquet"):

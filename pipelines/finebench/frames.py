@@ -19,6 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from pipelines.core.errors import InputError
+from pipelines.core.outputcheck import media_output, write_fault
 from pipelines.core.video import draw_box, draw_boxes, extract_frames, find_video, missing_video_detail
 from pipelines.finebench.config import FrameWindow
 
@@ -45,11 +46,14 @@ def extract_job(_context: None, job: FrameJob) -> tuple[str, str, str]:
     """(video_id, reason, detail); reason is empty when every frame was written."""
     if job.source is None:
         return job.video_id, "video_missing", missing_video_detail(job.video_id)
-    try:
-        extract_frames(job.source, list(job.times), job.out_dir,
-                       name_fn=lambda _i, t: frame_name(t), fmt="jpg")
-    except InputError as exc:
-        return job.video_id, "video_unreadable", exc.one_line()
+    with media_output(job.out_dir):  # a full or read-only output stops the build
+        try:
+            extract_frames(job.source, list(job.times), job.out_dir,
+                           name_fn=lambda _i, t: frame_name(t), fmt="jpg")
+        except InputError as exc:
+            if write_fault(job.out_dir, exc) is not None:
+                raise
+            return job.video_id, "video_unreadable", exc.one_line()
     return job.video_id, "", ""
 
 

@@ -45,7 +45,9 @@ class PersonTable:
 
     def video_ranges(self) -> list[tuple[str, int, int]]:
         """(video id, first person row, end row) of every video with persons, in id order."""
-        starts = np.flatnonzero(np.r_[True, self.video[1:] != self.video[:-1]]).tolist() if len(self) else []
+        if not len(self):
+            return []  # every row was rejected or excluded
+        starts = np.flatnonzero(np.r_[True, self.video[1:] != self.video[:-1]]).tolist()
         ends = [*starts[1:], len(self)]
         return [(self.video_ids[int(self.video[s])], s, e) for s, e in zip(starts, ends, strict=True)]
 

@@ -135,5 +135,8 @@ def load_vocabulary(labels: dict[int, Label], similarity_map: str = "curated",
         if bad or not pool:
             raise InputError(path, f"template {bad[0]} has an unknown style" if bad else "no templates")
         templates[category] = pool
+    # A label map may hold only some of the 80 actions: relations to absent ones cannot matter.
+    similar = {a: tuple(b for b in ids if b in actions) for a, ids in similar.items() if a in actions}
     return Vocabulary(actions, by_category, similar,
-                      {k: frozenset(v) for k, v in incompatible.items()}, templates, similarity_map)
+                      {k: frozenset(v & actions.keys()) for k, v in incompatible.items() if k in actions},
+                      templates, similarity_map)

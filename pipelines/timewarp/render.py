@@ -10,6 +10,8 @@ apart is rejected (``variants_distinguishable``). Frame
 folders (``<variant>_frames/c01_0001.jpeg`` ...) sample the clip at ``frames_fps`` and are
 ``frames_width`` pixels wide; names are numbered so that sorting them gives the play order.
 
+Output faults (disk full, read-only) stop the build with :class:`OutputError`: they are never
+recorded as an unreadable video.
 A video whose render fails is rejected in the ``render`` stage and its records are removed from
 every config, so no record points at a missing clip.
 """
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core.errors import InputError
+from pipelines.core.outputcheck import media_output, write_fault
 from pipelines.core.video import (
     assemble,
     check_indistinguishable,
@@ -63,8 +66,14 @@ def render_job(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
     """Render one video's variants and frame folders (runs in a worker)."""
     if job.source is None:
         return RenderOutcome(job.video_id, "video_missing", missing_video_detail(job.video_id))
-    job.media_dir.mkdir(parents=True, exist_ok=True)
+    with media_output(job.media_dir):
+        return _render(params, job)
+
+
+def _render(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
+    assert job.source is not None
     try:
+        job.media_dir.mkdir(parents=True, exist_ok=True)
         paths = [job.media_dir / f"{variant}.mp4" for variant in VARIANTS]
         for variant, path in zip(VARIANTS, paths, strict=True):
             segments = [job.segments[i] for i in job.orders[variant]]
@@ -79,6 +88,8 @@ def render_job(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
                            job.media_dir / f"{variant}_frames", fmt="jpg", width=params.frames_width,
                            name_fn=lambda i, _t: f"c01_{i + 1:04d}.jpeg")
     except InputError as exc:
+        if write_fault(job.media_dir, exc) is not None:
+            raise  # media_output turns it into an OutputError: the disk, not the video, failed
         return RenderOutcome(job.video_id, "video_unreadable", exc.one_line())
     return RenderOutcome(job.video_id)
 

@@ -93,7 +93,8 @@ class LLMClient:
             check_params(request)
         results: list[ChatResult | None] = [None] * len(requests)
         self._failed_now: dict[int, tuple[ChatResult, list[str], str | None]] = {}
-        bar = tqdm(total=len(requests), desc=desc, disable=desc is None, unit="req")
+        bar = tqdm(total=len(requests), desc=desc, disable=desc is None or not self.config.progress,
+                   unit="req")
         try:
             if self._engine is None:
                 for i, request in enumerate(requests):

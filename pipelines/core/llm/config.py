@@ -26,7 +26,7 @@ def default_cache_dir() -> Path:
 class LLMConfig(BaseModel):
     """Every knob of :class:`~pipelines.core.llm.client.LLMClient` (unknown fields are errors)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     backend: Literal["offline", "openai"] = "offline"
     base_url: str | None = None  # None: $OPENAI_BASE_URL, else the OpenAI API
@@ -38,7 +38,8 @@ class LLMConfig(BaseModel):
     timeout_s: float = Field(60.0, gt=0)
     backoff_base_s: float = Field(0.5, ge=0)
     backoff_max_s: float = Field(30.0, ge=0)
-    max_retry_after_s: float = Field(120.0, ge=0)
+    max_retry_after_s: float = Field(60.0, ge=0)  # a longer Retry-After fails the request (reason
+    # retry_after_too_long) instead of stalling every request of the client
     rpm: float | None = Field(None, gt=0)
     tpm: float | None = Field(None, gt=0)
     temperature: float | None = Field(0.0, ge=0, le=2)
@@ -50,6 +51,7 @@ class LLMConfig(BaseModel):
     failed_path: Path | None = None
     price_input_per_1k: float | None = Field(None, ge=0)
     price_output_per_1k: float | None = Field(None, ge=0)
+    progress: bool = True  # False: no progress bar (``--no-progress``)
 
     @classmethod
     def make(cls, **fields: Any) -> LLMConfig:
@@ -63,14 +65,15 @@ class LLMConfig(BaseModel):
 
     def for_manifest(self) -> dict[str, Any]:
         """The parameters that shape answers and cost (no machine-specific paths, no secrets)."""
-        return self.model_dump(mode="json", exclude={"cache_dir", "failed_path", "api_key_env"})
+        return self.model_dump(mode="json", exclude={"cache_dir", "failed_path", "api_key_env",
+                                                             "progress"})
 
 
 _FLAGS: dict[str, tuple[str, type]] = {
     "base_url": ("--base-url", str), "model": ("--model", str),
     "max_concurrency": ("--llm-concurrency", int), "max_retries": ("--llm-max-retries", int),
     "timeout_s": ("--llm-timeout", float), "rpm": ("--llm-rpm", float), "tpm": ("--llm-tpm", float),
-    "cache_dir": ("--llm-cache-dir", Path),
+    "cache_dir": ("--llm-cache-dir", Path), "max_retry_after_s": ("--llm-max-retry-after", float),
 }
 
 

@@ -43,6 +43,7 @@ from pipelines.core.llm.request import ChatRequest, ChatResult, Usage
 from pipelines.core.llm.retry import LLMFatalError, MalformedResponse, classify, retry_delay
 from pipelines.core.llm.stats import LLMStats
 from pipelines.core.llm.structured import InvalidOutput, parse_output, repair_turn
+from pipelines.core.redact import redact
 
 log = logging.getLogger("pipelines.llm")
 _timeout = getattr(asyncio, "timeout", None)  # Python >= 3.11
@@ -151,8 +152,14 @@ class Engine:
                     raise LLMFatalError(f"cannot reach LLM endpoint {cfg.base_url or 'OpenAI'}: "
                                         f"{failure.message} ({len(causes)} attempts)")
                 return self._failed(job, failure.cause, failure.message, causes, usage), causes
+            if failure.retry_after is not None and failure.retry_after > cfg.max_retry_after_s:
+                # waiting that long would stall the whole batch: fail this unit with the reason
+                return self._failed(job, "retry_after_too_long",
+                                    f"server asked to wait {failure.retry_after:g} s, more than "
+                                    f"max_retry_after_s={cfg.max_retry_after_s:g} "
+                                    f"(--llm-max-retry-after); {failure.message}", causes, usage), causes
             if failure.retry_after is not None:
-                self._gate.pause(min(failure.retry_after, cfg.max_retry_after_s))
+                self._gate.pause(failure.retry_after)
             delay = retry_delay(transport_retries, base_s=cfg.backoff_base_s, max_s=cfg.backoff_max_s,
                                 retry_after=failure.retry_after, max_retry_after_s=cfg.max_retry_after_s,
                                 rng=self._rng)
@@ -183,8 +190,8 @@ class Engine:
             head = raw[:80].decode(errors="replace")
             raise MalformedResponse(f"response is not a chat completion: {head!r}") from None
         content = message.get("content") if isinstance(message, dict) else None
-        return (content if isinstance(content, str) else None), got
+        return (redact(content) if isinstance(content, str) else None), got  # an echoed key stops here
 
     def _failed(self, job: Job, cause: str, error: str, causes: list[str], usage: Usage) -> ChatResult:
-        return ChatResult(job.request.key, False, error=error, cause=cause, attempts=len(causes),
+        return ChatResult(job.request.key, False, error=redact(error), cause=cause, attempts=len(causes),
                           usage=usage)

@@ -32,13 +32,18 @@ from dataclasses import dataclass
 import openai
 
 from pipelines.core.errors import FineForgeError
+from pipelines.core.redact import redact
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 FATAL_STATUS = frozenset({401, 403, 404})
 
 
 class LLMFatalError(FineForgeError):
-    """The endpoint refuses every request (bad key, model or URL): retrying cannot help."""
+    """The endpoint refuses every request (bad key, model or URL): retrying cannot help.
+    The message is redacted: an endpoint may echo the key back in its error body."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
 
 
 class MalformedResponse(Exception):

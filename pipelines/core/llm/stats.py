@@ -20,6 +20,7 @@ from typing import Any
 
 from pipelines.core.atomic import write_jsonl
 from pipelines.core.llm.request import Usage
+from pipelines.core.redact import redact
 
 log = logging.getLogger("pipelines.llm")
 
@@ -72,6 +73,7 @@ class FailureLog:
 
     def add(self, *, key: str, cause: str, error: str, attempts: int, causes: list[str],
             model: str, request_sha256: str | None) -> None:
+        error = redact(error)
         record = {"key": key, "cause": cause, "error": error, "attempts": attempts, "causes": causes,
                   "model": model, "request_sha256": request_sha256}
         self.records.append(record)

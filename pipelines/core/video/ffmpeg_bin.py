@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO
 
 from pipelines.core.errors import InputError
+from pipelines.core.orphans import kill_with_parent
 
 ENV_VAR = "FINEFORGE_FFMPEG"
 BASE_ARGS = ("-nostdin", "-hide_banner", "-nostats")
@@ -81,7 +82,7 @@ def run(args: Sequence[str], *, subject: str | Path, what: str, timeout: float,
     cmd = [ffmpeg_exe(), *BASE_ARGS, "-loglevel", "error", *args]
     try:
         proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE,
-                              timeout=timeout, check=False)
+                              timeout=timeout, check=False, preexec_fn=kill_with_parent)
     except subprocess.TimeoutExpired:
         raise InputError(subject, f"{what}: ffmpeg timed out after {timeout:g} s "
                                   "(unreadable, blocking or very slow input)") from None
@@ -101,7 +102,8 @@ def stream(args: Sequence[str], *, subject: str | Path, what: str, timeout: floa
     """
     cmd = [ffmpeg_exe(), *BASE_ARGS, "-loglevel", "error", *args]
     with tempfile.TemporaryFile() as errf:  # a file, not a pipe: ffmpeg never blocks on stderr
-        proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=errf)
+        proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=errf,
+                                preexec_fn=kill_with_parent)
         fired = threading.Event()
         timer = threading.Timer(timeout, lambda: (fired.set(), proc.kill()))
         timer.start()
