@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.errors import InputError
+from pipelines.core.jsonfile import parse_json
 from pipelines.core.validate import id_problem, read_bytes_checked, require_regular_file
 
 _TIMESTAMP = re.compile(r"^\s*(\d{1,7}):([0-5]?\d):([0-5]?\d(?:\.\d{1,9})?)\s*$")
@@ -150,18 +151,6 @@ def _checked(meta: VideoMeta | MetaReject, seen: dict[str, str]) -> VideoMeta | 
     return meta
 
 
-def _load_json(text: str | bytes) -> Any:
-    """``json.loads``; nesting too deep for the parser is invalid JSON like any other."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise json.JSONDecodeError("nested too deeply", "", 0) from None
-    except json.JSONDecodeError:
-        raise
-    except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise json.JSONDecodeError(str(exc)[:80], "", 0) from None
-
-
 def read_folder(folder: Path) -> Iterator[VideoMeta | MetaReject]:
     """One unit per ``*.json`` file, in sorted file-name order. A path that is no readable
     regular file (directory, FIFO, symlink loop, permission) stops the run with one line."""
@@ -170,7 +159,7 @@ def read_folder(folder: Path) -> Iterator[VideoMeta | MetaReject]:
         raise InputError(folder, "no *.json metadata files")
     for path in files:
         try:
-            data = _load_json(read_bytes_checked(path).decode("utf-8-sig"))
+            data = parse_json(read_bytes_checked(path).decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             yield MetaReject(path.stem, path.name, "invalid_json", str(exc)[:120])
             continue
@@ -198,7 +187,7 @@ def read_parquet(paths: list[Path], with_video: bool) -> Iterator[VideoMeta | Me
                 data = item["json"]
                 if isinstance(data, str | bytes):
                     try:
-                        data = _load_json(data)
+                        data = parse_json(data)
                     except json.JSONDecodeError as exc:
                         yield MetaReject(source, source, "invalid_json", str(exc)[:120])
                         continue

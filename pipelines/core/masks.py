@@ -19,7 +19,6 @@ Contracts:
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -31,6 +30,7 @@ import numpy as np
 from pycocotools import mask as coco_mask
 
 from pipelines.core.errors import InputError
+from pipelines.core.jsonfile import load_json_file
 from pipelines.core.presence import Track
 
 # pycocotools' decode trips NumPy 2's __array__(copy=) deprecation on every call; the result is right.
@@ -172,15 +172,6 @@ def frame_times(frames: Sequence[str], fps: float) -> tuple[float, ...] | None:
     return tuple(i / fps for i in range(len(frames)))
 
 
-def _json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(path, "file not found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, f"not valid JSON ({type(exc).__name__})") from None
-
-
 def _referred_objects(entry: Any) -> dict[str, tuple[str, str]]:
     """``str(anno_id) -> (object name, first expression text)`` of one video entry."""
     found: dict[str, tuple[str, str]] = {}
@@ -204,14 +195,14 @@ def read_mask_presence(root: Path, fps: float) -> tuple[MaskPresence, list[tuple
     metas = sorted(p for p in root.glob("meta_expressions*.json") if META_FILE.match(p.name))
     if not metas:
         raise InputError(root, "no meta_expressions*.json file")
-    mask_dict = _json(root / "mask_dict.json")
+    mask_dict = load_json_file(root / "mask_dict.json")
     if not isinstance(mask_dict, dict):
         raise InputError(root / "mask_dict.json", "expected an object {anno_id: [RLE or null per frame]}")
     objects: list[ObjectMasks] = []
     skipped: list[tuple[str, str, str]] = []
     seen = 0
     for meta in metas:
-        videos = _json(meta).get("videos")
+        videos = load_json_file(meta).get("videos")
         if not isinstance(videos, dict):
             raise InputError(meta, "expected an object with a 'videos' object", key="videos")
         for video_id, entry in sorted(videos.items()):

@@ -8,13 +8,13 @@ raises :class:`InputError` naming the file and the key; a malformed video entry 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipelines.core.errors import InputError
+from pipelines.core.jsonfile import load_json_file as load_json
 from pipelines.core.masks import frame_times
 from pipelines.revos.model import VideoReject
 
@@ -25,17 +25,6 @@ class RawVideo:
     frames: tuple[str, ...]
     times: tuple[float, ...]
     expressions: dict[str, Any]  # exp_id -> raw entry (checked per expression later)
-
-
-def load_json(path: Path) -> Any:
-    if not path.is_file():
-        raise InputError(path, "file not found")
-    try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON ({exc.msg})", line=exc.lineno) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
 
 
 def iter_videos(path: Path, dataset: str, split: str, fps: float) -> Iterator[RawVideo | VideoReject]:

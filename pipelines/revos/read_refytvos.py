@@ -31,9 +31,9 @@ DATASET = "refytvos"
 def _meta_path(location: Path) -> Path:
     if location.is_dir():
         location = location / "meta_expressions.json"
-    if not location.is_file():
+    if not location.exists() and not location.is_symlink():
         raise InputError(location, "file not found (expected Ref-YouTube-VOS meta_expressions.json)")
-    return location
+    return location  # a directory, pipe or unreadable file is refused, in one line, when it is read
 
 
 def _palette_frames(folder: Path, frames: tuple[str, ...]) -> list[np.ndarray] | str:
