@@ -43,6 +43,9 @@ FRAGMENTS_ARGS += --videos "$(VIDEOS)"
 ifdef PRESENCE_AVA
 FRAGMENTS_ARGS += --ava-csv "$(PRESENCE_AVA)"
 endif
+ifdef MASKS
+FRAGMENTS_ARGS += --masks "$(MASKS)"
+endif
 ifdef ACTION_LABELS
 FRAGMENTS_ARGS += --labels "$(ACTION_LABELS)"
 endif
@@ -90,7 +93,7 @@ push-revos: $(VENV)/.installed  ## publish out/revos/VERSION: HUB_REPO=org/name 
 	$(PY) -m pipelines revos push --hub-repo "$(HUB_REPO)" --version $(VERSION) --out "$(OUT)" \
 		$(if $(DRY_RUN),--dry-run,)
 
-build-fragments: $(VENV)/.installed  ## build fragments (demo it renders itself, or VIDEOS= [PRESENCE_AVA=] [ACTION_LABELS=] [EFFECTS=])
+build-fragments: $(VENV)/.installed  ## build fragments (demo it renders itself, or VIDEOS= [PRESENCE_AVA=] [MASKS=] [ACTION_LABELS=] [EFFECTS=])
 	$(PY) -m pipelines fragments build $(FRAGMENTS_ARGS)
 
 push-fragments: $(VENV)/.installed  ## publish out/fragments/VERSION: HUB_REPO=org/name VERSION=x.y.z [DRY_RUN=1]

@@ -205,3 +205,24 @@ def test_split_by_video_is_disjoint_stable_and_sized() -> None:
     bench = split_videos(3, ids, 0.25)
     assert len(bench) == 10 and bench == split_videos(3, list(reversed(ids)), 0.25)
     assert bench != split_videos(4, ids, 0.25)
+
+
+def test_masks_give_presence_tracks_through_the_shared_interface(tmp_path) -> None:
+    """--masks (a ReVOS-format root) feeds the same tracks as core.masks.read_mask_presence, with
+    the skipped objects accounted, merged per video beside any AVA tracks."""
+    from pipelines.core.masks import read_mask_presence
+    from pipelines.core.tally import Tally
+    from pipelines.fragments.config import FragmentsParams
+    from pipelines.fragments.inputs import FragmentsInputs
+    from pipelines.fragments.recipe import _tables
+    from pipelines.revos.demo import write_revos
+
+    write_revos(tmp_path / "revos")
+    params = FragmentsParams(mask_fps=6.0)
+    tally = Tally()
+    tracks, _, _ = _tables(FragmentsInputs(tmp_path, masks=tmp_path / "revos"), params, tally)
+    source, skipped, seen = read_mask_presence(tmp_path / "revos", 6.0)
+    assert tracks == {v: tuple(source.tracks(v)) for v in source.video_ids()}
+    assert any(not all(t.present) and any(t.present) for ts in tracks.values() for t in ts)
+    assert tally.inputs["mask_objects"] == seen and tally.accepted["mask_objects"] == seen - len(skipped)
+    assert [r[2] for r in tally.rejects] == [reason for _, reason, _ in skipped]

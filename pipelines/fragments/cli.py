@@ -17,6 +17,9 @@ from pipelines.fragments.inputs import FragmentsInputs
 def add_inputs(build: argparse.ArgumentParser) -> None:
     build.add_argument("--videos", type=Path, help="folder of videos (any container)")
     build.add_argument("--ava-csv", type=Path, help="AVA v2.2 CSV: person presence for meaning-of-order")
+    build.add_argument("--masks", type=Path,
+                       help="ReVOS / MeViS root (meta_expressions*.json + mask_dict.json): object "
+                            "presence for meaning-of-order, from non-empty masks")
     build.add_argument("--labels", type=Path, help="CSV video_id,label: scene-level action questions")
     build.add_argument("--effects", type=Path,
                        help="CSV video_id,answer,wrong_1,wrong_2,wrong_3[,question]: effect questions")
@@ -30,12 +33,12 @@ def demo_inputs(folder: Path) -> FragmentsInputs:
 def inputs_from_args(args: argparse.Namespace, _params: Any) -> tuple[FragmentsInputs, dict[str, Any]]:
     """The inputs named on the command line, or the demo rendered under ``--out``."""
     if args.videos is None:
-        if args.ava_csv or args.labels or args.effects:
-            raise FineForgeError("--ava-csv, --labels and --effects need --videos")
+        if args.ava_csv or args.masks or args.labels or args.effects:
+            raise FineForgeError("--ava-csv, --masks, --labels and --effects need --videos")
         inputs = demo_inputs(args.out / "demo_inputs" / "fragments")
         print(f"no --videos given: building the demo input in {inputs.videos.parent}", file=sys.stderr)
         return inputs, {}
-    return FragmentsInputs(args.videos, args.ava_csv, args.labels, args.effects), {}
+    return FragmentsInputs(args.videos, args.ava_csv, args.labels, args.effects, args.masks), {}
 
 
 def summary(outcome: Any) -> dict[str, Any]:

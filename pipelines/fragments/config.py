@@ -18,6 +18,8 @@ class FragmentsParams(StrictModel):
     frame_width: int = Field(336, ge=16, le=4096, description="width of the question frames in px")
     presence_tolerance: float = Field(0.25, gt=0, description="a presence sample this close to a frame")
     ava_time_offset: float = Field(900.0, description="AVA timestamp of the first frame of each video")
+    mask_fps: float = Field(30.0, gt=0, description="frame rate that --masks frame numbers count in "
+                                                     "(ReVOS / MeViS name frames by source index)")
     speed_seconds: float = Field(4.0, gt=0, description="length of every speed render")
     scene_seconds: float = Field(30.0, gt=0, description="action/effect clip: first seconds of the video")
     scene_frames: int = Field(8, ge=2, le=64, description="frames per scene clip for image trainers")

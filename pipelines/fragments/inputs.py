@@ -28,10 +28,11 @@ class FragmentsInputs:
     ava_csv: Path | None = None
     labels: Path | None = None
     effects: Path | None = None
+    masks: Path | None = None  # a ReVOS / MeViS root: presence = non-empty mask on a frame
 
     def described(self) -> dict[str, Path | None]:
         return {"videos": self.videos, "ava_csv": self.ava_csv, "labels": self.labels,
-                "effects": self.effects}
+                "effects": self.effects, "masks": self.masks}
 
 
 @dataclass(frozen=True)

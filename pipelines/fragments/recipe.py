@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.manifest import sha256_file
+from pipelines.core.masks import read_mask_presence
 from pipelines.core.paths import SIMILARITY_DIR
 from pipelines.core.presence import Track, read_ava_presence
 from pipelines.core.recipe import Build, ConfigSpec, InputFiles, Plan, Recipe, Rows, UnitPass, UnitResult
@@ -47,7 +48,9 @@ def input_files(inputs: FragmentsInputs) -> InputFiles:
     files = [p for p in sorted(inputs.videos.iterdir()) if p.is_file() and not p.name.startswith(".")]
     sums = {f"videos/{p.name}": sha256_file(p) for p in files}
     sums |= {name: sha256_file(path) for name, path in inputs.described().items()
-             if path is not None and name != "videos"}
+             if path is not None and name not in ("videos", "masks")}
+    if inputs.masks is not None:  # a folder: its meta files and mask_dict.json
+        sums |= {f"masks/{p.name}": sha256_file(p) for p in sorted(inputs.masks.glob("*.json"))}
     return InputFiles(sums, inputs.described())
 
 
@@ -61,6 +64,12 @@ def _tables(inputs: FragmentsInputs, params: FragmentsParams, tally: Tally
         tally.reject_many("presence_rows", [(f"{inputs.ava_csv.name}:{r.line}", r.reason, r.detail)
                                             for r in bad])
         tracks = {v: tuple(source.tracks(v)) for v in source.video_ids()}
+    if inputs.masks is not None:  # the same presence interface, from segmentation masks
+        masks, skipped, seen = read_mask_presence(inputs.masks, params.mask_fps)
+        tally.count("mask_objects", seen, seen - len(skipped))
+        tally.reject_many("mask_objects", skipped)
+        for video_id in masks.video_ids():
+            tracks[video_id] = tracks.get(video_id, ()) + tuple(masks.tracks(video_id))
     labels: dict[str, str] = {}
     effects: dict[str, Effect] = {}
     if inputs.labels is not None:
@@ -84,7 +93,7 @@ def plan(build: Build) -> Plan:
     tracks, labels, effects = _tables(inputs, params, tally)
     context = FragmentsContext(params, load_phrasings(), load_similarity_map(SIMILARITY_MAP),
                                tuple(sorted(set(labels.values()))), build.build_dir.absolute(),
-                               inputs.ava_csv is not None)
+                               inputs.ava_csv is not None or inputs.masks is not None)
     jobs = [VideoJob(v.video_id, v.path.absolute(), tracks.get(v.video_id, ()), labels.get(v.video_id),
                      effects.get(v.video_id)) for v in videos]
     return Plan(UnitPass("videos", video_unit, context, jobs, [j.video_id for j in jobs]), tally)
