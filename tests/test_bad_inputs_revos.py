@@ -5,13 +5,12 @@ hang. Valid expressions beside bad ones are kept."""
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pipelines.cli import main
+from tests.test_bad_inputs import _special  # the same directory / FIFO / symlink-loop makers
 
 GOOD_VIDEO = {"expressions": {"0": {"exp": "a dog runs", "obj_id": "1"}}, "frames": ["00000", "00005"]}
 
@@ -42,17 +41,6 @@ TEXT_CASES: dict[str, str] = {
     "unsafe_video_id": meta({"../../etc": GOOD_VIDEO, "ok": GOOD_VIDEO}),
     "bom": "\ufeff" + meta({"ok": GOOD_VIDEO}),
 }
-
-
-def _special(kind: str) -> Callable[[Path], None]:
-    def make(path: Path) -> None:
-        if kind == "dir":
-            path.mkdir()
-        elif kind == "fifo":
-            os.mkfifo(path)
-        else:  # a symlink loop
-            path.symlink_to(path)
-    return make
 
 
 SPECIAL = {"directory": _special("dir"), "fifo": _special("fifo"), "symlink_loop": _special("loop")}
