@@ -3,8 +3,8 @@
 1. Per-unit overhead: a trivial unit over 2,000 items on the local pool (1 and 2 workers) and on a
    local Ray instance (2 CPUs).
 2. Rendering speed-up: the render pass of a timewarp build over the demo videos, each twice under
-   another id (8 videos), with 1 and 2 workers, locally and on Ray (x264 runs one encoder thread
-   per unit, the profile's setting, so workers are the only parallelism).
+   another id (8 videos), with 1 and 2 workers, locally and on Ray (x264 runs with the profile's
+   fixed thread count, the same in every run: the bytes must not depend on the core count).
 3. Driver memory: peak RSS of a metadata-only timewarp build as a synthetic FineVideo-shaped input
    grows from 500 to 2,000 videos (each build in its own process; ``ru_maxrss`` of that process).
 
