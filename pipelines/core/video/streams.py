@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from pipelines.core.errors import InputError
-from pipelines.core.video.ffmpeg_bin import check_readable, ffmpeg_exe, media_arg, summarise
+from pipelines.core.video.ffmpeg_bin import check_readable, media_arg, run
 
 TIMEOUT = 120.0
 
@@ -57,16 +57,9 @@ class _Stream:
 def stream_stats(path: str | Path, *, timeout: float = TIMEOUT) -> StreamStats:
     """Figures of ``path`` (see module contract)."""
     src = check_readable(path)
-    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-nostats", "-loglevel", "error",
-           "-i", media_arg(src), "-map", "0", "-c", "copy", "-f", "framecrc", "pipe:1"]
-    try:
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                              check=False)
-    except subprocess.TimeoutExpired:
-        raise InputError(src, f"stream stats: ffmpeg timed out after {timeout:g} s") from None
-    if proc.returncode != 0:
-        detail = summarise(proc.stderr.decode("utf-8", "replace"))
-        raise InputError(src, f"stream stats: not readable ({detail})")
+    # the toolkit's runner: timeout, one-line error, and ffmpeg dies with its parent
+    proc = run(["-i", media_arg(src), "-map", "0", "-c", "copy", "-f", "framecrc", "pipe:1"],
+               subject=src, what="stream stats", timeout=timeout, stdout=subprocess.PIPE)
     return parse_framecrc(src, proc.stdout.decode("ascii", "replace"))
 
 
