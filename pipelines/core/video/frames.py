@@ -104,7 +104,7 @@ def _from_key_frame(info: VideoInfo, key: int, span: float) -> ffmpeg.nodes.Filt
     its open GOP, which cannot be decoded without the previous GOP) are dropped by time."""
     fps = float(info.fps)
     inp = ffmpeg.input(media_arg(info.path), ss=f"{(key + 0.5) / fps:.6f}", t=f"{span:.6f}",
-                       noaccurate_seek=None)
+                       noaccurate_seek=None, threads=1)
     return inp["V:0"].filter("select", f"gte(t,{-1.0 / fps:.6f})")
 
 

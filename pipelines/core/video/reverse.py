@@ -89,7 +89,8 @@ def _decode_reversed(info: VideoInfo, tgt: Target, first: int, n: int, sink: obj
     """Write source frames ``first .. first+n-1``, last first, as raw yuv420p to ``sink``."""
     seek = max(0.0, (first - 0.5) / float(info.fps))
     span = (n + 2) / float(info.fps) + 1.0
-    v = ffmpeg.input(media_arg(info.path), ss=f"{seek:.6f}", t=f"{span:.6f}")["V:0"].trim(end_frame=n)
+    v = ffmpeg.input(media_arg(info.path), ss=f"{seek:.6f}", t=f"{span:.6f}", threads=1)["V:0"]
+    v = v.trim(end_frame=n)
     v = v.filter("scale", tgt.width, tgt.height, flags="bicubic+" + SWS_FLAGS).filter("format", "yuv420p")
     v = v.filter("reverse")
     args = ffmpeg.output(v, "pipe:1", format="rawvideo", pix_fmt="yuv420p", fps_mode="passthrough",
@@ -124,7 +125,8 @@ def _reversed_audio(info: VideoInfo, tgt: Target, first: int, n: int, n_out: int
     samples = round(n_out * rate / tgt.fps)
     seek = max(0.0, (first - 0.5) / float(info.fps))
     offset = first / float(info.fps) - seek
-    a = (ffmpeg.input(media_arg(info.path), ss=f"{seek:.6f}", t=f"{n / float(info.fps) + 2:.6f}")["a:0"]
+    a = (ffmpeg.input(media_arg(info.path), ss=f"{seek:.6f}", t=f"{n / float(info.fps) + 2:.6f}",
+                      threads=1)["a:0"]
          .filter("atrim", start=f"{offset:.6f}").filter("asetpts", f"PTS-{offset:.6f}/TB")
          .filter("aresample", rate, first_pts=0)
          .filter("aformat", sample_fmts="flt", channel_layouts="stereo")
