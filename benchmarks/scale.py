@@ -2,19 +2,28 @@
 
 1. Per-unit overhead: a trivial unit over 2,000 items on the local pool (1 and 2 workers) and on a
    local Ray instance (2 CPUs).
-2. Rendering speed-up: the render pass of a timewarp build over the demo videos, each twice under
-   another id (8 videos), with 1 and 2 workers, locally and on Ray (x264 runs with the profile's
-   fixed thread count, the same in every run: the bytes must not depend on the core count).
+2. Rendering speed-up: the render pass of a timewarp build over the demo videos, each under
+   ``RENDER_COPIES`` ids (16 units: with 8, one long unit left at the end weighs on the ratio),
+   with 1 and 2 workers, locally and on Ray, ``--repeats`` times in alternating order; the median
+   ratio is printed with every run's figures and the load average (other users of the machine
+   slow the 2-worker runs most). x264 runs with the profile's fixed thread count (1, the same in
+   every run: the bytes must not depend on the core count). Beside it, the CPU-seconds of one
+   render unit run alone and its CPU / wall ratio: ~1.0 means one worker keeps one core busy, so
+   two workers on two idle cores approach 2x.
 3. Driver memory: peak RSS of a metadata-only timewarp build as a synthetic FineVideo-shaped input
    grows from 500 to 2,000 videos (each build in its own process; ``ru_maxrss`` of that process).
 
-Run: ``make bench-scale`` (or ``.venv/bin/python benchmarks/scale.py``).
+Run: ``make bench-scale`` (or ``.venv/bin/python benchmarks/scale.py [--repeats N]``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,8 +33,14 @@ from pathlib import Path
 from pipelines.core.executors import LocalExecutor
 from pipelines.core.ray_executor import RayExecutor
 from pipelines.core.rng import UnitRng
+from pipelines.core.video.variants import MATCHED_PROFILE
+from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.demo import metadata, write_demo_inputs
+from pipelines.timewarp.inputs import read_units
+from pipelines.timewarp.render import render_job, render_jobs
+from pipelines.timewarp.units import process_video
 
+RENDER_COPIES = 4  # ids per demo video in section 2 (4 videos -> 16 render units)
 ACTIVITIES = ["A player runs along the line", "The coach shouts instructions", "The ball is kicked high",
               "A defender slides in", "The crowd stands up", "The keeper catches the ball",
               "Players shake hands", "A replay shows the goal", "The referee shows a card"]
@@ -59,16 +74,17 @@ def synthetic_finevideo(folder: Path, count: int) -> Path:
     return folder
 
 
-def doubled_demo(folder: Path) -> tuple[Path, Path]:
-    """The timewarp demo's metadata and videos, each video also under a second id."""
+def copied_demo(folder: Path, copies: int) -> tuple[Path, Path]:
+    """The timewarp demo's metadata and videos, each video also under ``copies - 1`` more ids."""
     meta_dir, video_dir = write_demo_inputs(folder)
     for path in sorted(meta_dir.glob("*.json")):
         data = json.loads(path.read_text())
-        twin = path.stem + "_twin"
-        data["original_video_filename"] = f"{twin}.mp4"
-        (meta_dir / f"{twin}.json").write_text(json.dumps(data))
-        if (video_dir / f"{path.stem}.mp4").exists():
-            (video_dir / f"{twin}.mp4").write_bytes((video_dir / f"{path.stem}.mp4").read_bytes())
+        for copy in range(1, copies):
+            twin = f"{path.stem}_copy{copy}"
+            data["original_video_filename"] = f"{twin}.mp4"
+            (meta_dir / f"{twin}.json").write_text(json.dumps(data))
+            if (video_dir / f"{path.stem}.mp4").exists():
+                (video_dir / f"{twin}.mp4").write_bytes((video_dir / f"{path.stem}.mp4").read_bytes())
     return meta_dir, video_dir
 
 
@@ -90,25 +106,92 @@ def run_cli(args: list[str]) -> tuple[float, float, dict[str, float]]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024, stages
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children (ffmpeg runs), user + system."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def unit_cost(meta_dir: Path, video_dir: Path, scratch: Path) -> list[tuple[str, float, float]]:
+    """(video id, CPU s, wall s) of each render unit of the demo, run one after the other here."""
+    params = TimewarpParams()
+    metas, _ = read_units(meta_dir, None)
+    jobs = render_jobs(scratch, [process_video(params, meta) for meta in metas], video_dir)
+    costs = []
+    for job in jobs:
+        cpu, start = cpu_seconds(), time.perf_counter()
+        outcome = render_job(params, job)
+        if outcome.reason:
+            raise SystemExit(f"render of {job.video_id} failed: {outcome.reason} {outcome.detail}")
+        costs.append((job.video_id, cpu_seconds() - cpu, time.perf_counter() - start))
+    return costs
+
+
+def render_speedup(root: Path, repeats: int) -> None:
+    """Section 2 (see module docstring)."""
+    meta_dir, video_dir = copied_demo(root / "demo", RENDER_COPIES)
+    units = len(list(video_dir.glob("*.mp4")))
+    print(f"2) render pass of {units} demo videos, x264 threads={MATCHED_PROFILE.threads} per worker "
+          f"({os.cpu_count()} CPUs; load average before: {_load()})")
+    costs = unit_cost(*write_demo_inputs(root / "alone"), root / "alone" / "build")
+    for video_id, cpu, wall in costs:
+        print(f"   one unit alone: {video_id:14s} CPU {cpu:5.2f} s  wall {wall:5.2f} s  "
+              f"CPU/wall {cpu / wall:.2f}")
+    print(f"   mean CPU per unit {sum(c for _, c, _ in costs) / len(costs):.2f} s, CPU/wall "
+          f"{sum(c for _, c, _ in costs) / sum(w for _, _, w in costs):.2f}")
+    for executor in ("local", "ray"):
+        ratios = []
+        for repeat in range(repeats):
+            times, busy = {}, {}
+            for workers in ((1, 2) if repeat % 2 == 0 else (2, 1)):
+                out = root / f"render_{executor}_{workers}_{repeat}"
+                before = _cpu_jiffies()
+                _, _, stages = run_cli(["timewarp", "build", "--finevideo", str(meta_dir), "--videos",
+                                        str(video_dir), "--out", str(out), "--workers", str(workers),
+                                        "--executor", executor])
+                busy[workers] = _busy_cores(before, _cpu_jiffies())
+                times[workers] = stages["render"]
+                shutil.rmtree(out, ignore_errors=True)
+            ratios.append(times[1] / times[2])
+            print(f"   {executor:6s} 1 worker {times[1]:6.1f} s   2 workers {times[2]:6.1f} s   "
+                  f"speed-up {ratios[-1]:.2f}x   (cores busy, all users: {busy[1]:.2f} / {busy[2]:.2f}; "
+                  f"load average after: {_load()})")
+        print(f"   {executor:6s} median speed-up {statistics.median(ratios):.2f}x over {repeats} "
+              "run(s) (target >= 1.6x)")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _cpu_jiffies() -> tuple[int, int]:
+    """(idle, total) CPU ticks of the machine since boot (Linux /proc/stat; zeros elsewhere)."""
+    try:
+        ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0, 0
+    return ticks[3] + ticks[4], sum(ticks)  # idle + iowait
+
+
+def _busy_cores(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """Cores the whole machine kept busy on average between two readings (all users). On a quiet
+    machine a 1-worker build keeps ~1 busy and a 2-worker build ~2; more means other work shared
+    the cores, and a 2-worker build then cannot reach 2x."""
+    total = after[1] - before[1]
+    return (1 - (after[0] - before[0]) / total) * (os.cpu_count() or 1) if total else float("nan")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=2, help="render speed-up runs per executor")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         print("1) per-unit overhead, trivial unit, 2,000 units (microseconds per unit)")
         for name, micros in unit_overhead().items():
             print(f"   {name:14s} {micros:9.1f}")
 
-        print("2) render pass of 8 demo videos (seconds; speed-up of 2 workers over 1)")
-        meta_dir, video_dir = doubled_demo(root / "demo")
-        for executor in ("local", "ray"):
-            times = {}
-            for workers in (1, 2):
-                out = root / f"render_{executor}_{workers}"
-                _, _, stages = run_cli(["timewarp", "build", "--finevideo", str(meta_dir), "--videos",
-                                        str(video_dir), "--out", str(out), "--workers", str(workers),
-                                        "--executor", executor])
-                times[workers] = stages["render"]
-            print(f"   {executor:6s} 1 worker {times[1]:6.1f} s   2 workers {times[2]:6.1f} s   "
-                  f"speed-up {times[1] / times[2]:.2f}x (target >= 1.6x)")
+        render_speedup(root, args.repeats)
 
         print("3) driver peak RSS of a metadata-only timewarp build (MB)")
         peaks = {}
