@@ -10,12 +10,12 @@ by having no padding. Decoders ignore such SEI messages: pixels are unchanged. R
 naming a file whose key frames differ from the first file's, or whose padding did not grow it by
 the planned number of bytes.
 
-Why a plan and not trial and error: an SEI message codes its payload size in one byte per started
-255 (``0xFF`` repeated, then the rest), so as the text grows by one character the message grows by
-one byte, except at each multiple of 255 where it grows by two. One per-key-frame size in every 255
-cannot be made; a file that needs it would end ``k`` bytes off. :func:`plan_texts` shifts the common
-target by whole steps of ``k`` (the remainders, hence the spread, stay the same) until every file
-needs a size that exists.
+Why a plan and not trial and error: an SEI message codes its payload size in ``size // 255 + 1``
+bytes (``0xFF`` per whole 255, then the rest), so as the text grows by one character the message
+grows by one byte, except at each multiple of 255 where it grows by two. One per-key-frame size in
+every 255 cannot be made; a file that needs it would end ``k`` bytes off. :func:`plan_texts`
+shifts the common target by whole steps of ``k`` (the remainders, hence the spread, stay the same)
+until every file needs a size that exists.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ MAX_SHIFTS = 255  # one unmakeable size per 255: n < 255 files always fit within
 
 def sei_bytes(text: int) -> int:
     """Bytes of one user-data-unregistered SEI message holding ``text`` characters: payload type
-    (1), payload size (one byte per started 255), UUID, the text and its NUL terminator."""
+    (1), payload size (``payload // 255 + 1``), UUID, the text and its NUL terminator."""
     payload = UUID_BYTES + text + 1
     return 1 + payload // 255 + 1 + payload
 
