@@ -8,8 +8,9 @@
    ratio is printed with every run's figures and the load average (other users of the machine
    slow the 2-worker runs most). x264 runs with the profile's fixed thread count (1, the same in
    every run: the bytes must not depend on the core count). Beside it, the CPU-seconds of one
-   render unit run alone and its CPU / wall ratio: ~1.0 means one worker keeps one core busy, so
-   two workers on two idle cores approach 2x.
+   render unit run alone and its CPU / wall ratio, the cores one worker keeps busy: two workers on
+   two idle cores can be at most ``2 / ratio`` times faster than one (ffmpeg's pipeline stages
+   overlap even with every thread count at 1: ~1.34 on a quiet machine, lower under load).
 3. Driver memory: peak RSS of a metadata-only timewarp build as a synthetic FineVideo-shaped input
    grows from 500 to 2,000 videos (each build in its own process; ``ru_maxrss`` of that process).
 

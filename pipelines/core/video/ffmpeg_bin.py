@@ -7,7 +7,8 @@ Contract:
 - :func:`media_arg` turns a user path into ``file:/absolute/path``: a name starting with ``-`` or
   holding ``:`` can never be read by ffmpeg as an option or a protocol.
 - Every command runs its filters on one thread (``BASE_ARGS``); decoders and the encoder are given
-  one thread where they are opened, so one ffmpeg keeps about one core busy.
+  one thread where they are opened (parallelism comes from workers). ffmpeg's pipeline stages
+  (demux, decode, filter, encode, mux) still run on their own threads and overlap.
 - :func:`run` runs one ffmpeg command with a timeout; a failure, a timeout or a kill raises
   :class:`InputError` naming ``subject`` (the user's file) with a one-line cause.
 - :func:`atomic_output` yields a dot-prefixed temporary path next to the output and renames it
@@ -33,8 +34,8 @@ from pipelines.core.errors import InputError
 from pipelines.core.orphans import kill_with_parent
 
 ENV_VAR = "FINEFORGE_FFMPEG"
-# One filter thread: a worker is one core (parallelism comes from running workers side by side;
-# the decoders and x264 are set to one thread where they are opened).
+# One filter thread: parallelism comes from running workers side by side (the decoders and x264
+# are set to one thread where they are opened).
 BASE_ARGS = ("-nostdin", "-hide_banner", "-nostats", "-filter_threads", "1", "-filter_complex_threads", "1")
 
 

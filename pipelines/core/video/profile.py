@@ -40,7 +40,7 @@ class EncodeProfile:
     audio_rate: int = 48000
     audio_bitrate: str = "128k"  # stereo AAC
     gop_seconds: float = 2.0
-    threads: int = 1  # x264 threads, fixed (bytes never depend on the machine); one: a worker = one core
+    threads: int = 1  # x264 threads: fixed (bytes never depend on the machine); one: workers give parallelism
     matched: bool = False  # variants of one source: constant QP, fixed GOP, CBR audio (see variants)
 
     def __post_init__(self) -> None:
