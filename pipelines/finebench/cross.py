@@ -1,16 +1,15 @@
-"""Cross-category option mode, column-wise for one video (the rules: crossplan.py).
+"""Cross-category option mode, column-wise for one video (the rules and why: crossplan.py).
 
-The plan is made per video: a text-only model trained on other keyframes of the same movie
-learns that movie's priors, so every action must be balanced within each video, not only over
-the build (measured: balanced over the build only, the option prior reached 31% split by
-keyframe while 12% split by video).
+The plan is build-wide and per cell = (phrase class, action): balancing per video was measured
+and dropped (kept fell to 7% / 40% on the real files: in a movie where nearly everyone sits, "sit"
+can hardly be a wrong option).
 
 Per unit: the key is one of the person's actions of the unit's category (drawn with the plan's
-key weights, draw 6); the unit is kept with probability ``keep_key[key] * keep_class[category,
-host]`` (draw 0); the three wrong options are drawn with the plan's distractor weights among the
-actions allowed for the person (never done at the keyframe or at another keyframe of the frames
-shown, never entailing or entailed by one of those; draws 2-4), then shuffled (draw 5).
-Tiers: a = curated similar action of the key, b = same category, c = another category.
+key weights, draw 6); the unit is kept with probability ``keep_key[class, key] * keep_class[category,
+host]`` (draw 0); the three wrong options are drawn with the distractor weights of the unit's phrase
+class among the actions allowed for the person (never done at the keyframe or at another keyframe
+of the frames shown, never entailing or entailed by one of those; draws 2-4), then shuffled
+(draw 5). Tiers: a = curated similar action of the key, b = same category, c = another category.
 """
 
 from __future__ import annotations
