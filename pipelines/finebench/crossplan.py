@@ -109,10 +109,11 @@ def fit_distractor_weights(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarr
 
 
 def by_cell(cell: np.ndarray, values: np.ndarray, cells: int) -> np.ndarray:
-    """(cells x A) sums of the unit rows of ``values`` per cell."""
-    total = np.zeros((cells, values.shape[1]))
-    np.add.at(total, cell, values)
-    return total
+    """(cells x A) sums of the unit rows of ``values`` per cell (one bincount: sequential sums,
+    the same bits on every machine, unlike a BLAS product)."""
+    width = values.shape[1]
+    index = (cell[:, None] * width + np.arange(width)[None, :]).ravel()
+    return np.bincount(index, weights=values.ravel(), minlength=cells * width).reshape(cells, width)
 
 
 def _repair_shares(kept_by_class: np.ndarray, target: np.ndarray, slack: float) -> np.ndarray:
