@@ -86,6 +86,14 @@ def test_raising_unit_is_the_same_rejection_on_ray(local_ray, faulty_demo, tmp_p
     assert published(on_ray) == published(local)  # rejects.jsonl, manifest and shards included
 
 
+def test_a_bad_input_file_still_stops_the_build_on_ray(local_ray, faulty_demo, tmp_path):
+    from pipelines.core.errors import InputError
+
+    with pytest.raises(InputError, match=r"videos/broken.json:3: not JSON") as error:
+        faulty_build(faulty_demo, tmp_path, "input", RayExecutor(progress=False))
+    assert type(error.value) is InputError  # the unit's own error (one line), not Ray's wrapper
+
+
 @pytest.mark.timeout(300)  # the harness's guard against a hang; no timed assertion
 def test_worker_killed_every_time_is_rejected_on_ray(local_ray, faulty_demo, tmp_path):
     killed = faulty_build(faulty_demo, tmp_path, "kill", RayExecutor(max_retries=1, progress=False))
