@@ -12,9 +12,11 @@
    two idle cores can be at most ``2 / ratio`` times faster than one (ffmpeg's pipeline stages
    overlap even with every thread count at 1: ~1.34 on a quiet machine, lower under load).
 3. Driver memory: peak RSS of a metadata-only timewarp build as a synthetic FineVideo-shaped input
-   grows from 500 to 2,000 videos (each build in its own process; ``ru_maxrss`` of that process).
+   grows from 500 to 4,000 videos (each build in its own process; ``ru_maxrss`` of that process),
+   the ratio largest/smallest and the growth per video.
 
-Run: ``make bench-scale`` (or ``.venv/bin/python benchmarks/scale.py [--repeats N]``).
+Run: ``make bench-scale`` (or ``.venv/bin/python benchmarks/scale.py [--repeats N]``;
+``--memory-only`` runs section 3 alone, without Ray).
 """
 
 from __future__ import annotations
@@ -185,24 +187,38 @@ def _busy_cores(before: tuple[int, int], after: tuple[int, int]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="render speed-up runs per executor")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="run only section 3 (driver memory; no Ray needed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
+        if args.memory_only:
+            driver_memory(root)
+            return
         print("1) per-unit overhead, trivial unit, 2,000 units (microseconds per unit)")
         for name, micros in unit_overhead().items():
             print(f"   {name:14s} {micros:9.1f}")
 
         render_speedup(root, args.repeats)
 
-        print("3) driver peak RSS of a metadata-only timewarp build (MB)")
-        peaks = {}
-        for count in (500, 1000, 2000):
-            source = synthetic_finevideo(root / f"finevideo_{count}", count)
-            seconds, peaks[count], _ = run_cli(["timewarp", "build", "--finevideo", str(source),
-                                                "--out", str(root / f"meta_{count}")])
-            print(f"   {count:5d} videos  {peaks[count]:7.1f} MB  ({seconds:.1f} s)")
-        print(f"   growth 500 -> 2,000 videos: {peaks[2000] / peaks[500]:.2f}x (target: flat)")
+        driver_memory(root)
 
+
+def driver_memory(root: Path, sizes: tuple[int, ...] = (500, 1000, 2000, 4000)) -> None:
+    """Section 3: peak RSS per input size, the largest/smallest ratio and the growth per video."""
+    print("3) driver peak RSS of a metadata-only timewarp build (MB)")
+    print(f"   load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    peaks = {}
+    for count in sizes:
+        source = synthetic_finevideo(root / f"finevideo_{count}", count)
+        seconds, peaks[count], _ = run_cli(["timewarp", "build", "--finevideo", str(source),
+                                            "--out", str(root / f"meta_{count}")])
+        print(f"   {count:5d} videos  {peaks[count]:7.1f} MB  ({seconds:.1f} s)")
+    small, large = min(sizes), max(sizes)
+    per_video = (peaks[large] - peaks[small]) / (large - small) * 1024
+    print(f"   largest/smallest ({small:,} -> {large:,} videos): {peaks[large] / peaks[small]:.2f}x "
+          f"(target: flat), growth {per_video:.1f} KB per video")
+    print(f"   load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 if __name__ == "__main__":
     main()

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.core.referring import horizontal_overlap, rank_people
-from pipelines.finebench.crossplan import inclusion, plan_cross
+from pipelines.core.referring import ORDINALS, horizontal_overlap, phrase_for_rank, rank_people
+from pipelines.finebench.crossplan import (
+    LEFT,
+    PHRASE_CLASSES,
+    RIGHT,
+    SINGLE,
+    inclusion,
+    phrase_classes,
+    plan_cross,
+)
 from pipelines.finebench.window import window_actions
 
 
@@ -32,11 +40,11 @@ def test_capped_keys_fit_their_capacity_and_shares_are_repaired():
     ratio, slack = 0.25, 0.03
     plan = plan_cross(actions, actions, unit_person, unit_category, category_mask, np.ones(8, dtype=bool),
                       max_key_ratio=ratio, share_slack=slack)
-    assert plan.capped[0] and plan.scarcest == 0  # stand is the scarcest
+    assert plan.capped[0] and plan.scarcest[SINGLE] == 0  # stand is the scarcest
     key = np.where(unit_category == 0, actions[unit_person][:, [0, 1, 4]].argmax(1).choose([0, 1, 4]),
                    actions[unit_person][:, [2, 3, 6]].argmax(1).choose([2, 3, 6]))
     host = actions[unit_person, 0].astype(int)
-    kept = plan.keep_key[key] * plan.keep_class[unit_category, host]
+    kept = plan.keep_key[SINGLE, key] * plan.keep_class[unit_category, host]
     for action in np.flatnonzero(plan.capped):
         keys = kept[key == action].sum()
         capacity = kept[~actions[unit_person, action]].sum()
@@ -45,7 +53,60 @@ def test_capped_keys_fit_their_capacity_and_shares_are_repaired():
     assert abs(share - 0.5) <= slack + 0.01  # movement keeps its share within the slack
     assert plan.keep_class[1, 1] < plan.keep_class[1, 0]  # standers' other units go first
     assert kept.sum() > 0.4 * len(kept)
-    assert plan.distractor_weight[0] == plan.distractor_weight.max()  # stand pushed as a wrong option
+    assert plan.distractor_weight[SINGLE, 0] == plan.distractor_weight[SINGLE].max()  # stand pushed most
+
+
+def test_phrase_classes_follow_the_referring_phrase():
+    """Two persons share a class exactly when the referring rule gives them the same phrase form."""
+    pairs = [(rank, count) for count in range(1, len(ORDINALS) + 2) for rank in range(1, count + 1)]
+    classes = phrase_classes(np.array([r for r, _ in pairs]), np.array([c for _, c in pairs]))
+    assert classes.min() >= 0 and classes.max() < PHRASE_CLASSES
+    by_class: dict[int, set[str]] = {}
+    for (rank, count), cls in zip(pairs, classes.tolist(), strict=True):
+        by_class.setdefault(cls, set()).add(phrase_for_rank(rank, count))
+    assert all(len(phrases) == 1 for phrases in by_class.values())  # one phrase per class
+    assert len({p for phrases in by_class.values() for p in phrases}) == len(by_class)
+
+
+def ava_like_world() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """200 persons, one pose each (stand 120, sit 50, walk 30: category 0) and one social action
+    each (talk 80, listen 70, watch 50: category 1); actions 5 and 7 are never done. Returns
+    (actions, unit_person, unit_category, category_mask): one unit per (person, category)."""
+    persons = 200
+    actions = np.zeros((persons, 8), dtype=bool)
+    actions[np.arange(persons), np.repeat([0, 1, 4], [120, 50, 30])] = True
+    actions[np.arange(persons), np.tile(np.repeat([2, 3, 6], [8, 7, 5]), 10)] = True
+    category_mask = np.array([[1, 1, 0, 0, 1, 1, 0, 0], [0, 0, 1, 1, 0, 0, 1, 1]], dtype=bool)
+    return actions, np.repeat(np.arange(persons), 2), np.tile([0, 1], persons), category_mask
+
+
+def test_keys_are_balanced_per_phrase_class_not_only_per_action():
+    """Standers are mostly named "on the left", the others mostly "on the right". Balanced per
+    action only, "left x stand" would be the key more than a quarter of its showings; per
+    (phrase class, action) cell the expected key count of every cell stays within its capacity
+    (the units of that class whose person may be shown the action as a wrong option), and each
+    class gets its own wrong-option weights."""
+    actions, unit_person, unit_category, category_mask = ava_like_world()
+    left = np.random.default_rng(3).random(len(actions)) < np.where(actions[:, 0], 0.7, 0.3)
+    unit_class = np.where(left[unit_person], LEFT, RIGHT)
+    ratio = 0.25
+    plan = plan_cross(actions, actions, unit_person, unit_category, category_mask, np.ones(8, dtype=bool),
+                      max_key_ratio=ratio, share_slack=0.03, unit_class=unit_class)
+    assert plan.keep_key[LEFT, 0] < min(plan.keep_key[RIGHT, 0], 0.999)  # stand capped harder on the left
+    key = np.where(unit_category == 0, actions[unit_person][:, [0, 1, 4]].argmax(1).choose([0, 1, 4]),
+                   actions[unit_person][:, [2, 3, 6]].argmax(1).choose([2, 3, 6]))
+    scarcest = plan.scarcest[unit_class]
+    host = (actions[unit_person, np.maximum(scarcest, 0)] & (scarcest >= 0)).astype(int)
+    kept = plan.keep_key[unit_class, key] * plan.keep_class[unit_category, host]
+    for cls in (LEFT, RIGHT):
+        inside = unit_class == cls
+        for action in range(8):
+            keys = kept[inside & (key == action)].sum()
+            capacity = kept[inside & ~actions[unit_person, action]].sum()
+            assert keys <= ratio / (1 - ratio) * capacity * 1.05 + 1e-9, (cls, action)
+    assert kept.sum() > 0.3 * len(kept)
+    # right persons, fewer of whom stand, are shown stand as a wrong option relatively less
+    assert not np.array_equal(plan.distractor_weight[LEFT], plan.distractor_weight[RIGHT])
 
 
 def test_window_actions_come_from_the_same_person_at_other_keyframes():

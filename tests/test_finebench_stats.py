@@ -222,3 +222,27 @@ def test_real_build_matches_reference(real_build):
     assert figures["blind_best"] == blind["best"] == max(
         v for split in blind["splits"].values() for k, v in split.items() if k != "groups")
     assert figures["blind_ok"] == (blind["best"] <= 0.30)
+
+
+def test_acceptance_figures_flag_every_missed_target():
+    """Blind above 30%, kept below 60%, a share gap above 5 points: each is flagged in the figures
+    and in the summary lines; a build meeting all three shows no flag."""
+    from types import SimpleNamespace
+
+    from pipelines.finebench.blindstats import acceptance
+    from pipelines.finebench.cli import summary
+
+    def lines(asked: dict[str, int], best: float) -> dict[str, object]:
+        figures = acceptance(asked, {"movement": 50, "object": 50}, {"best": best})
+        stats = {"acceptance": figures, "questions": sum(asked.values()), "subset_questions": 0,
+                 "letters": {"counts": {}}, "blind_baselines": {}, "blind": {"best_model": "keyframe/x"}}
+        return {"figures": figures, **summary(SimpleNamespace(stats=stats))}
+
+    missed = lines({"movement": 30, "object": 10}, 0.31)
+    assert missed["figures"]["kept_ok"] is False and missed["figures"]["shares_ok"] is False
+    assert missed["figures"]["blind_ok"] is False
+    assert "ABOVE TARGET" in missed["blind model (best)"] and "BELOW TARGET" in missed["kept"]
+    assert "ABOVE TARGET" in missed["category shares (questions vs units)"]
+    met = lines({"movement": 36, "object": 34}, 0.27)
+    assert met["figures"]["kept_ok"] and met["figures"]["shares_ok"] and met["figures"]["blind_ok"]
+    assert not any("TARGET" in str(v) for k, v in met.items() if k != "figures")

@@ -13,11 +13,13 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="the Ray extra is not installed (pip install 'fineforge[ray]')")
 
-from pipelines.core.errors import UnitFailed  # noqa: E402
 from pipelines.core.executors import LocalExecutor  # noqa: E402
 from pipelines.core.ray_executor import RayExecutor  # noqa: E402
 from pipelines.core.registry import load_recipe, recipe_names  # noqa: E402
+from pipelines.core.unitfail import UnitFailure, worker_died_detail  # noqa: E402
 from tests.test_run_contract import Demo  # noqa: E402
+from tests.test_unit_failures import build as faulty_build  # noqa: E402
+from tests.test_unit_failures import failures, published, second_key  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent
 
@@ -63,11 +65,40 @@ def test_results_in_input_order_with_a_small_window(local_ray):
     assert list(executor.map(_square, 1, list(range(20)))) == [i * i + 1 for i in range(20)]
 
 
-def test_failing_unit_is_named(local_ray):
+def test_failing_unit_is_yielded_as_a_failure(local_ray):
     executor = RayExecutor(max_retries=0, progress=False)
-    with pytest.raises(UnitFailed) as failed:
-        list(executor.map(_fail_on_three, 0, list(range(6))))
-    assert failed.value.unit == "3" and failed.value.cause == "RuntimeError: bad unit"
+    assert list(executor.map(_fail_on_three, 0, list(range(6)))) == [
+        0, 1, 2, UnitFailure("RuntimeError: bad unit"), 4, 5]
+
+
+@pytest.fixture(scope="module")
+def faulty_demo(tmp_path_factory):
+    from pipelines.timewarp.demo import write_demo_inputs
+
+    meta_dir, _ = write_demo_inputs(tmp_path_factory.mktemp("faulty"))
+    return meta_dir
+
+
+def test_raising_unit_is_the_same_rejection_on_ray(local_ray, faulty_demo, tmp_path):
+    local = faulty_build(faulty_demo, tmp_path / "local", "raise", LocalExecutor(2, progress=False))
+    on_ray = faulty_build(faulty_demo, tmp_path / "ray", "raise", RayExecutor(progress=False))
+    assert len(failures(on_ray)) == 1
+    assert published(on_ray) == published(local)  # rejects.jsonl, manifest and shards included
+
+
+def test_a_bad_input_file_still_stops_the_build_on_ray(local_ray, faulty_demo, tmp_path):
+    from pipelines.core.errors import InputError
+
+    with pytest.raises(InputError, match=r"videos/broken.json:3: not JSON") as error:
+        faulty_build(faulty_demo, tmp_path, "input", RayExecutor(progress=False))
+    assert type(error.value) is InputError  # the unit's own error (one line), not Ray's wrapper
+
+
+@pytest.mark.timeout(300)  # the harness's guard against a hang; no timed assertion
+def test_worker_killed_every_time_is_rejected_on_ray(local_ray, faulty_demo, tmp_path):
+    killed = faulty_build(faulty_demo, tmp_path, "kill", RayExecutor(max_retries=1, progress=False))
+    [failure] = failures(killed)
+    assert failure["unit"] == second_key(faulty_demo) and failure["detail"] == worker_died_detail(2)
 
 
 def test_lost_worker_is_retried(local_ray, tmp_path):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from hashlib import blake2b
 from typing import Any
@@ -37,6 +37,7 @@ import numpy as np
 
 _WORD = re.compile(r"[a-z0-9']+")
 _HASH_FEATURES = 2**20
+_HASH_CHUNK = 256  # feature lists hashed at a time (bounds the hasher's buffers)
 
 
 @dataclass(frozen=True)
@@ -111,16 +112,31 @@ def _option_rows(item: ChoiceItem) -> list[list[str]]:
     return rows
 
 
-def _hashed(rows: list[list[str]]) -> Any:
-    from scipy.sparse import csr_matrix
+def _hashed(rows: Iterable[list[str]]) -> Any:
+    """The unit-normalised hashed feature matrix of ``rows``, one row per feature list.
+
+    ``rows`` may be a generator: it is hashed ``_HASH_CHUNK`` lists at a time (the hasher is
+    stateless, so the stacked chunks equal one whole transform), so neither the feature strings of
+    all items nor the hasher's uncompacted buffers sit in memory together: only the sparse matrix."""
+    from scipy.sparse import csr_matrix, vstack
     from sklearn.feature_extraction import FeatureHasher
     from sklearn.preprocessing import normalize
 
-    hashed = FeatureHasher(n_features=_HASH_FEATURES, input_type="string",
-                           alternate_sign=False).transform(rows).tocsr()
-    # keep only the columns in use: the solvers' cost then follows the data, not 2**20 columns
-    used, columns = np.unique(hashed.indices, return_inverse=True)
-    compact = csr_matrix((hashed.data, columns, hashed.indptr), shape=(hashed.shape[0], len(used)))
+    hasher = FeatureHasher(n_features=_HASH_FEATURES, input_type="string", alternate_sign=False)
+    stream = iter(rows)
+    chunks = []
+    while chunk := list(itertools.islice(stream, _HASH_CHUNK)):
+        chunks.append(hasher.transform(chunk).tocsr().copy())  # copy: drop the hasher's spare capacity
+    hashed = vstack(chunks, format="csr") if len(chunks) > 1 else chunks[0]
+    del chunks
+    # keep only the columns in use, renumbered in hash order (what np.unique gives, without its
+    # sorted copies): the solvers' cost then follows the data, not 2**20 columns
+    used = np.zeros(_HASH_FEATURES, dtype=bool)
+    used[hashed.indices] = True
+    renumber = (np.cumsum(used) - 1).astype(hashed.indices.dtype)
+    compact = csr_matrix((hashed.data, renumber[hashed.indices], hashed.indptr),
+                         shape=(hashed.shape[0], int(used.sum())))
+    del hashed
     return normalize(compact)  # unit rows: well conditioned, so the solver converges quickly
 
 
@@ -198,15 +214,12 @@ def blind_choice_report(items: Sequence[ChoiceItem], *, seed: int = 0, target: f
     if not chosen:
         return {"items": 0, "chance": None, "target": target, "splits": {}, "best": None,
                 "best_model": None, "above_target": False}
-    option_rows, row_item, labels = [], [], []
-    for index, item in enumerate(chosen):
+    for item in chosen:
         if not 0 <= item.answer < len(item.options):
             raise ValueError(f"{item.key}: answer index {item.answer} outside the options")
-        for option_index, features in enumerate(_option_rows(item)):
-            option_rows.append(features)
-            row_item.append(index)
-            labels.append(int(option_index == item.answer))
-    rows = _hashed(option_rows)
+    row_item = [index for index, item in enumerate(chosen) for _ in item.options]
+    labels = [int(option == item.answer) for item in chosen for option in range(len(item.options))]
+    rows = _hashed(features for item in chosen for features in _option_rows(item))
     splits: dict[str, Any] = {}
     for split in sorted({name for item in chosen for name in item.groups}):
         if len({item.groups[split] for item in chosen}) < 2:
@@ -227,8 +240,8 @@ def blind_binary_report(items: Sequence[BinaryItem], *, seed: int = 0, target: f
                 "best_model": None, "above_target": False}
     labels = np.asarray([int(item.label) for item in chosen])
     majority = max(labels.mean(), 1 - labels.mean())
-    rows = _hashed([_text_features(item.text, "o") + _crossed(item.question, "", item.text)
-                    + [f"whole:{item.text.lower()}"] for item in chosen])
+    rows = _hashed(_text_features(item.text, "o") + _crossed(item.question, "", item.text)
+                   + [f"whole:{item.text.lower()}"] for item in chosen)
     splits: dict[str, Any] = {}
     for split in sorted({name for item in chosen for name in item.groups}):
         groups = [item.groups[split] for item in chosen]

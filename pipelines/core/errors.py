@@ -71,14 +71,3 @@ class OutputError(FineForgeError):
 def is_output_fault(err: BaseException) -> bool:
     """True for an OSError that means the output location refused the write."""
     return isinstance(err, OSError) and err.errno in OUTPUT_ERRNOS
-
-
-class UnitFailed(FineForgeError):
-    """A unit's task failed on every attempt on a distributed executor (worker lost repeatedly,
-    or the unit raised there). Printed as one line; finished units stay in the work cache, so a
-    re-run resumes."""
-
-    def __init__(self, unit: str, cause: str) -> None:
-        self.unit = unit
-        self.cause = cause
-        super().__init__(f"unit {unit} failed after retries: {cause}")

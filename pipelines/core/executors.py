@@ -1,7 +1,9 @@
 """Executors: run a pure function over work units, results in input order.
 
 Contract: ``executor.map(fn, context, items)`` yields ``fn(context, item)`` for every item, in the
-order of ``items``, whatever the number of workers. ``fn`` must be a module-level function and
+order of ``items``, whatever the number of workers; a unit that fails yields a
+:class:`~pipelines.core.unitfail.UnitFailure` in its place, with the same detail on every executor
+(core/unitfail.py says which failures stop the build instead). ``fn`` must be a module-level function and
 ``context``/``items`` picklable, so the same stage runs unchanged in-process, on a local process
 pool, or on any other executor implementing :class:`Executor`. Determinism comes from the stage
 (per-unit randomness), not from the executor.
@@ -16,76 +18,57 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
-import os
-import pickle
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from tqdm import tqdm
 
 from pipelines.core.errors import ConfigError
-from pipelines.core.orphans import exit_with_parent
+from pipelines.core.localpool import pool_map
+from pipelines.core.unitfail import DEFAULT_RETRIES, UnitFailure, run_guarded
 
 C = TypeVar("C")
 T = TypeVar("T")
 R = TypeVar("R")
 
-_worker_state: dict[str, Any] = {}
-
-
-def _init_worker(parent: int, payload: bytes) -> None:
-    """Pool initializer. ``fn`` and ``context`` arrive pickled: unpickling them imports the recipe
-    (seconds on a loaded machine), so the parent watch starts first and a worker whose parent is
-    killed meanwhile still exits at once."""
-    exit_with_parent(parent)
-    _worker_state["fn"], _worker_state["context"] = pickle.loads(payload)
-
-
-def _run_in_worker(item: Any) -> Any:
-    with gc_paused():
-        return _worker_state["fn"](_worker_state["context"], item)
-
-
 class Executor(Protocol):
     name: str
 
     def map(self, fn: Callable[[C, T], R], context: C, items: Sequence[T], *,
-            desc: str = "") -> Iterator[R]: ...
+            desc: str = "") -> Iterator[R | UnitFailure]: ...
 
 
 class LocalExecutor:
-    """In-process when ``workers <= 1``; otherwise a spawn-based process pool.
+    """In-process when ``workers <= 1``; otherwise a spawn-based process pool (core/localpool.py).
 
-    The context is sent once per worker (pool initializer), not once per item.
+    The context is sent once per worker (pool initializer), not once per item. A unit that fails
+    is yielded as a :class:`~pipelines.core.unitfail.UnitFailure` (see core/unitfail.py); a unit
+    whose worker process dies is tried ``retries`` more times first.
     """
 
     name = "local"
 
-    def __init__(self, workers: int = 1, progress: bool | None = None) -> None:
+    def __init__(self, workers: int = 1, progress: bool | None = None,
+                 retries: int = DEFAULT_RETRIES) -> None:
         if workers < 1:
             raise ConfigError(f"workers must be >= 1, not {workers}")
         self.workers = workers
+        self.retries = retries
         self.progress_disabled = None if progress is None else not progress
 
     def map(self, fn: Callable[[C, T], R], context: C, items: Sequence[T], *,
-            desc: str = "") -> Iterator[R]:
+            desc: str = "") -> Iterator[R | UnitFailure]:
         bar = tqdm(total=len(items), desc=desc, unit="unit", disable=self.progress_disabled,
                    leave=False)
         try:
             if self.workers == 1 or len(items) <= 1:
                 for item in items:
-                    yield fn(context, item)
+                    yield run_guarded(fn, context, item)
                     bar.update()
                 return
-            spawn = multiprocessing.get_context("spawn")
-            payload = pickle.dumps((fn, context), protocol=pickle.HIGHEST_PROTOCOL)
-            with ProcessPoolExecutor(max_workers=min(self.workers, len(items)), mp_context=spawn,
-                                     initializer=_init_worker, initargs=(os.getpid(), payload)) as pool:
-                for result in pool.map(_run_in_worker, items, chunksize=1):
-                    yield result
-                    bar.update()
+            for result in pool_map(fn, context, items, self.workers, self.retries):
+                yield result
+                bar.update()
         finally:
             bar.close()
 

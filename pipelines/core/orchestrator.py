@@ -9,7 +9,8 @@ Resume: each unit's result is stored as soon as it arrives, keyed by ``<pass>/<u
 fingerprint of the parameters, the input checksums and the code version. A re-run reuses every
 stored unit whose listed files all still exist, and runs the others. ``on_unit(pass, done)`` is
 called after each stored unit (``done`` counts this run's new units of that pass): tests use it to
-stop a build at an exact point, as a kill would.
+stop a build at an exact point, as a kill would. A failed unit (core/unitfail.py) is not stored:
+it becomes a ``unit_failed`` rejection, and a re-run tries it again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from pipelines.core.manifest import code_version, write_manifest
 from pipelines.core.recipe import Build, BuildOutcome, Recipe, Rows, UnitPass, UnitResult
 from pipelines.core.requires import check_requirements
 from pipelines.core.shards import DEFAULT_ROWS_PER_SHARD, write_shards
-from pipelines.core.tally import absorb
+from pipelines.core.tally import Tally, absorb
+from pipelines.core.unitfail import REASON, UnitFailure
 from pipelines.core.validate import require_version
 from pipelines.core.workcache import WorkCache, fingerprint, map_cached
 
@@ -106,10 +108,20 @@ def run_pass(build: Build, unit_pass: UnitPass, cache: WorkCache, on_unit: UnitH
         if on_unit is not None:
             on_unit(unit_pass.name, done)
 
-    build.results[unit_pass.name] = map_cached(
-        build.executor, unit_pass.fn, unit_pass.context, unit_pass.units, keys, cache,
-        f"{build.recipe.name}: {unit_pass.name}",
-        valid=lambda result: files_present(build.build_dir, result), stored=stored)
+    results = map_cached(build.executor, unit_pass.fn, unit_pass.context, unit_pass.units, keys,
+                         cache, f"{build.recipe.name}: {unit_pass.name}",
+                         valid=lambda result: files_present(build.build_dir, result), stored=stored)
+    build.results[unit_pass.name] = [
+        failed_unit(unit_pass.name, key, result) if isinstance(result, UnitFailure) else result
+        for key, result in zip(unit_pass.keys, results, strict=True)]
+
+
+def failed_unit(stage: str, key: str, failure: UnitFailure) -> UnitResult:
+    """The result standing for a failed unit: one input of ``stage``, rejected ``unit_failed``."""
+    tally = Tally()
+    tally.count(stage, 1, 0)
+    tally.reject(stage, key, REASON, failure.detail)
+    return UnitResult(key, tally, failed=True)
 
 
 def files_present(build_dir: Path, result: UnitResult) -> bool:

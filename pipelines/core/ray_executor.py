@@ -10,9 +10,11 @@ How the work is shipped:
 - units run as Ray tasks, at most ``max_in_flight`` at a time (default: 2 x the cluster's CPUs),
   and results are yielded in input order as soon as the head of the window is done, so the driver
   holds a bounded number of results whatever the input size (backpressure);
-- a task whose worker dies is retried by Ray (``max_retries``); a unit whose task keeps failing
-  raises :class:`UnitFailed` naming the unit (the work cache re-labels it with the unit's key), so
-  the build stops with one line instead of hanging, and a re-run resumes from finished units.
+- a unit that raises is not retried (units are deterministic) and is yielded as a
+  :class:`~pipelines.core.unitfail.UnitFailure`; a task whose worker dies is retried by Ray
+  (``max_retries``), and one that died on every attempt is yielded as a failure with the same
+  detail as the local pool's (core/unitfail.py), so it ends as a ``unit_failed`` rejection instead
+  of a hang; what stops a build locally (a bad input file, an output fault...) stops it here too.
 
 Media are written by the tasks into the build folder, which must be on storage every node sees:
 :meth:`RayExecutor.prepare` checks that each alive node can write there and the driver can read it.
@@ -27,19 +29,13 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
-from pipelines.core.errors import ConfigError, UnitFailed
+from pipelines.core.errors import ConfigError
 from pipelines.core.requires import Requirement, check_requirements
+from pipelines.core.unitfail import DEFAULT_RETRIES, UnitFailure, run_guarded, worker_died_detail
 
 C = TypeVar("C")
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def _describe(exc: BaseException) -> str:
-    """One line: the unit's own exception when Ray wraps one, else Ray's error (lost worker...)."""
-    cause = getattr(exc, "cause", None) or exc
-    text = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {text[0][:200] if text else ''}".rstrip(": ")
 
 
 RAY = Requirement("ray", "'fineforge[ray]'", "--executor ray")
@@ -53,7 +49,27 @@ def _ray() -> Any:
 
 
 def _run_unit(fn: Callable[[Any, Any], Any], context: Any, item: Any) -> Any:
-    return fn(context, item)
+    return run_guarded(fn, context, item)
+
+
+def _await_head(ray: Any, pending: deque, completed: set, bar: tqdm) -> None:
+    """Wait until the oldest task is done, counting on ``bar`` every task that completes meanwhile."""
+    while pending[0] not in completed:
+        ready, _ = ray.wait([ref for ref in pending if ref not in completed], num_returns=1)
+        completed.update(ready)
+        bar.update(len(ready))
+
+
+def _settle(ray: Any, ref: Any, attempts: int) -> Any:
+    """The unit's result; a failure when its worker died on every attempt; what a unit raised
+    that stops the build is raised here as the unit's own exception."""
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:  # run_guarded let it through: it stops the build
+        cause = getattr(exc, "cause", None)
+        raise (cause if isinstance(cause, BaseException) else exc) from None
+    except ray.exceptions.RayError:  # worker crashed or lost, on every attempt
+        return UnitFailure(worker_died_detail(attempts))
 
 
 def _probe_write(path: str, token: str) -> str:
@@ -70,7 +86,7 @@ class RayExecutor:
     name = "ray"
 
     def __init__(self, address: str | None = None, *, num_cpus: int | None = None,
-                 max_in_flight: int | None = None, max_retries: int = 3,
+                 max_in_flight: int | None = None, max_retries: int = DEFAULT_RETRIES,
                  progress: bool | None = None) -> None:
         self.address = address
         self.num_cpus = num_cpus
@@ -123,32 +139,28 @@ class RayExecutor:
             path.unlink()
 
     def map(self, fn: Callable[[C, T], R], context: C, items: Sequence[T], *,
-            desc: str = "") -> Iterator[R]:
-        """See the module docstring; a unit whose task failed on every attempt raises
-        :class:`UnitFailed` (results before it were already yielded, so the work cache keeps them)."""
+            desc: str = "") -> Iterator[R | UnitFailure]:
+        """See the module docstring. The progress bar advances as tasks complete, in whatever
+        order they do (results are still yielded in input order)."""
         ray = self._connect()
         task = ray.remote(max_retries=self.max_retries, retry_exceptions=False)(_run_unit)
         bar = tqdm(total=len(items), desc=desc, unit="unit", disable=self.progress_disabled, leave=False)
         context_ref = ray.put(context)
-        window, pending = self._window(ray), deque()
-        upcoming = iter(enumerate(items))
+        window, pending, completed = self._window(ray), deque(), set()
+        upcoming = iter(items)
         try:
             while True:
-                while len(pending) < window:
-                    nxt = next(upcoming, None)
-                    if nxt is None:
-                        break
-                    pending.append((nxt[0], task.remote(fn, context_ref, nxt[1])))
+                while len(pending) < window and (nxt := next(upcoming, _END)) is not _END:
+                    pending.append(task.remote(fn, context_ref, nxt))
                 if not pending:
                     return
-                index, ref = pending.popleft()
-                try:
-                    result = ray.get(ref)
-                except Exception as exc:  # RayTaskError / WorkerCrashedError after the retries
-                    raise UnitFailed(str(index), _describe(exc)) from exc
-                bar.update()
-                yield result
+                _await_head(ray, pending, completed, bar)
+                completed.discard(pending[0])
+                yield _settle(ray, pending.popleft(), self.max_retries + 1)
         finally:
-            for _, ref in pending:
+            for ref in pending:
                 ray.cancel(ref, force=True)
             bar.close()
+
+
+_END = object()

@@ -6,7 +6,10 @@ the same sequence:
 1. ``plan(build)`` reads and validates the inputs (a bad file raises ``InputError``) and returns a
    :class:`Plan`: the first :class:`UnitPass` (the pure per-unit generation) and a :class:`Tally`
    for the input stage (bad rows as reasoned rejections).
-2. Every pass runs on the executor through the work cache, unit by unit.
+2. Every pass runs on the executor through the work cache, unit by unit. A unit that fails (it
+   raised, or its worker died on every attempt: core/unitfail.py) is counted as one input of the
+   stage named after its pass, rejected ``unit_failed``; its result has ``failed`` set and no
+   payload (a media hook sees it as a unit that produced nothing).
 3. ``media(build)`` returns the media passes (frames, renders), built from the earlier results;
    they run the same way. A cached unit whose listed files are missing is redone.
 4. ``assemble(build)`` returns one table (or list of row dicts) per declared config, in canonical
@@ -51,12 +54,16 @@ Rows = pa.Table | list[dict[str, Any]]
 @dataclass
 class UnitResult:
     """What one unit produced: its tally, the files it wrote (relative to the build folder) and a
-    payload for later hooks (rows, records, anything picklable)."""
+    payload for later hooks (rows, records, anything picklable).
+
+    ``failed``: the unit failed (core/unitfail.py); the orchestrator made this result, with no
+    payload and a tally rejecting the unit, and :meth:`Build.payloads` leaves it out."""
 
     key: str
     tally: Tally = field(default_factory=Tally)
     files: tuple[str, ...] = ()
     payload: Any = None
+    failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,8 @@ class Build:
     input_files: InputFiles | None = None  # set by the orchestrator once the inputs are read
 
     def payloads(self, pass_name: str) -> list[Any]:
-        return [result.payload for result in self.results[pass_name]]
+        """The payloads of the pass's units that did not fail, in unit order."""
+        return [result.payload for result in self.results[pass_name] if not result.failed]
 
 
 def no_media(_build: Build) -> list[UnitPass]:

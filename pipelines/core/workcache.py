@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pipelines.core.atomic import write_bytes
-from pipelines.core.errors import UnitFailed
 from pipelines.core.executors import Executor
+from pipelines.core.unitfail import UnitFailure
 
 C = TypeVar("C")
 T = TypeVar("T")
@@ -53,23 +53,23 @@ class WorkCache:
 def map_cached(executor: Executor, fn: Callable[[C, T], R], context: C, items: Sequence[T],
                keys: Sequence[str], cache: WorkCache, desc: str,
                valid: Callable[[R], bool] | None = None,
-               stored: Callable[[int], None] | None = None) -> list[R]:
+               stored: Callable[[int], None] | None = None) -> list[R | UnitFailure]:
     """``executor.map`` that skips units already in ``cache`` and stores each new result as soon
     as it arrives (so a killed run loses at most the units in flight). Results in input order.
 
     A cached result for which ``valid(result)`` is false is computed again; ``stored(index)`` is
-    called after each new result is stored."""
-    results: list[R | None] = [cache.get(key) for key in keys]
+    called after each new result is stored. A :class:`UnitFailure` is returned in its unit's place
+    and never stored, so the next run tries that unit again."""
+    results: list[R | UnitFailure | None] = [cache.get(key) for key in keys]
     if valid is not None:
-        results = [r if r is not None and valid(r) else None for r in results]
+        results = [r if r is not None and valid(r) else None for r in results]  # type: ignore[arg-type]
     todo = [i for i, result in enumerate(results) if result is None]
-    try:
-        for index, result in zip(todo, executor.map(fn, context, [items[i] for i in todo], desc=desc),
-                                 strict=True):
-            cache.put(keys[index], result)
-            results[index] = result
-            if stored is not None:
-                stored(index)
-    except UnitFailed as failed:  # executors number units by position; name the unit instead
-        raise UnitFailed(keys[todo[int(failed.unit)]], failed.cause) from failed
+    for index, result in zip(todo, executor.map(fn, context, [items[i] for i in todo], desc=desc),
+                             strict=True):
+        results[index] = result
+        if isinstance(result, UnitFailure):
+            continue
+        cache.put(keys[index], result)
+        if stored is not None:
+            stored(index)
     return results  # type: ignore[return-value]

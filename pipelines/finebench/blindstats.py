@@ -20,6 +20,7 @@ from pipelines.core.blind import ChoiceItem, blind_choice_report
 
 BLIND_TARGET = 0.30
 SHARE_TOLERANCE = 0.05
+KEPT_TARGET = 0.60
 LETTERS = "ABCD"
 
 
@@ -49,6 +50,7 @@ def acceptance(questions_by_category: Mapping[str, int], offered: Mapping[str, i
     best = blind["best"] if blind else None
     return {"blind_best": best, "blind_target": BLIND_TARGET,
             "blind_ok": None if best is None else bool(best <= BLIND_TARGET + 1e-12),
-            "kept": asked / total if total else 0.0, "kept_target": 0.60,
+            "kept": asked / total if total else 0.0, "kept_target": KEPT_TARGET,
+            "kept_ok": bool(total and asked / total >= KEPT_TARGET - 1e-12),
             "units_offered": total, "category_shares": shares, "largest_share_gap": float(np.float64(gap)),
             "share_tolerance": SHARE_TOLERANCE, "shares_ok": bool(gap <= SHARE_TOLERANCE + 1e-12)}

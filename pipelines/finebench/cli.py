@@ -50,9 +50,12 @@ def summary(outcome: Any) -> dict[str, Any]:
             "answer letters": stats["letters"]["counts"],
             "blind baselines": {k: round(v, 3) for k, v in stats["blind_baselines"].items()},
             "blind model (best)": blind,
-            "kept": f"{figures['kept']:.1%} of {figures['units_offered']} units (target >= 60%)",
+            "kept": f"{figures['kept']:.1%} of {figures['units_offered']} units (target >= "
+                    f"{figures['kept_target']:.0%}{'' if figures['kept_ok'] else ', BELOW TARGET'})",
             "category shares (questions vs units)": f"{shares} (largest gap "
-                                                    f"{figures['largest_share_gap']:.1%}, target <= 5%)"}
+                                                    f"{figures['largest_share_gap']:.1%}, target <= "
+                                                    f"{figures['share_tolerance']:.0%}"
+                                                    f"{'' if figures['shares_ok'] else ', ABOVE TARGET'})"}
 
 
 def add_demo_action(actions: argparse._SubParsersAction) -> None:

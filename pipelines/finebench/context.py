@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from pipelines.core.referring import ORDINALS, rank_people_columns
 from pipelines.finebench.balance import compound_answers, keep_probabilities, truth_prior
 from pipelines.finebench.config import FinebenchParams
-from pipelines.finebench.crossplan import CrossPlan, plan_cross, sample_rows
+from pipelines.finebench.crossplan import CrossPlan, phrase_classes, plan_cross, sample_rows
 from pipelines.finebench.distractors import RARE_WEIGHT
 from pipelines.finebench.keyframes import PersonTable
 from pipelines.finebench.units import UnitTable
@@ -103,15 +104,32 @@ def _compound_groups(compounds: dict[tuple[str, int], tuple[tuple[tuple[int, ...
     return groups
 
 
-def sampled_forbidden(persons: PersonTable, units: UnitTable, forbid: np.ndarray, deltas: list[int]
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(actions, forbidden, sampled unit rows) for the units the cross plan looks at: window truth
-    over every person row (cheap), the entailment closure only for the sampled units' persons."""
+@dataclass(frozen=True)
+class _Keyframes:
+    """Person rows keyed by keyframe (video, timestamp) for referring.rank_people_columns."""
+
+    timestamp: np.ndarray
+    box: np.ndarray
+
+
+def sampled_forbidden(persons: PersonTable, units: UnitTable, forbid: np.ndarray, deltas: list[int],
+                      params: FinebenchParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(actions, forbidden, sampled unit rows, their phrase classes) for the units the cross plan
+    looks at: window truth over every person row (cheap), the entailment closure only for the
+    sampled units' persons; units whose person cannot be named (ambiguous_reference) are left out."""
     actions = action_rows(persons.action_offsets, persons.action_ids, forbid.shape[0])
     window = window_actions(persons.video, persons.person_id, persons.timestamp, actions, deltas)
+    stamps = persons.timestamp.astype(np.int64)
+    span = int(stamps.max()) + 1 if len(stamps) else 1
+    ranks, clear, counts = rank_people_columns(_Keyframes(persons.video.astype(np.int64) * span + stamps,
+                                                          persons.box),
+                                               params.min_center_gap, params.max_horizontal_overlap)
     rows = sample_rows(len(units))
+    rows = rows[clear[units.person[rows]] & ((counts <= len(ORDINALS)) | (ranks == 1) | (ranks == counts))[
+        units.person[rows]]]
     people = units.person[rows]
-    return actions[people], forbidden_rows(actions[people], window[people], forbid), rows
+    return (actions[people], forbidden_rows(actions[people], window[people], forbid), rows,
+            phrase_classes(ranks[people], counts[people]))
 
 
 def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
@@ -147,10 +165,11 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
     deltas = window_deltas(params.frames)
     plan = None
     if cross:
-        actions, forbidden, rows = sampled_forbidden(persons, units, forbid, deltas)
+        actions, forbidden, rows, classes = sampled_forbidden(persons, units, forbid, deltas, params)
         target = np.bincount(units.category, minlength=len(CATEGORIES)) / max(len(units), 1)
         plan = plan_cross(actions, forbidden, np.arange(len(rows)), units.category[rows], category_mask,
-                          category_mask.any(axis=0), params.max_key_ratio, params.share_slack, target)
+                          category_mask.any(axis=0), params.max_key_ratio, params.share_slack, target,
+                          classes)
     texts = [vocab.actions[a].forms[s] if a in vocab.actions else "" for s in STYLES for a in range(size)]
     texts += [option_text(ids, s, vocab) for s in STYLES for ids in answers]
     names = [vocab.actions[a].name if a in vocab.actions else "" for a in range(size)]

@@ -1,16 +1,15 @@
-"""Cross-category option mode, column-wise for one video (the rules: crossplan.py).
+"""Cross-category option mode, column-wise for one video (the rules and why: crossplan.py).
 
-The plan is made per video: a text-only model trained on other keyframes of the same movie
-learns that movie's priors, so every action must be balanced within each video, not only over
-the build (measured: balanced over the build only, the option prior reached 31% split by
-keyframe while 12% split by video).
+The plan is build-wide and per cell = (phrase class, action): balancing per video was measured
+and dropped (kept fell to 7% / 40% on the real files: in a movie where nearly everyone sits, "sit"
+can hardly be a wrong option).
 
 Per unit: the key is one of the person's actions of the unit's category (drawn with the plan's
-key weights, draw 6); the unit is kept with probability ``keep_key[key] * keep_class[category,
-host]`` (draw 0); the three wrong options are drawn with the plan's distractor weights among the
-actions allowed for the person (never done at the keyframe or at another keyframe of the frames
-shown, never entailing or entailed by one of those; draws 2-4), then shuffled (draw 5).
-Tiers: a = curated similar action of the key, b = same category, c = another category.
+key weights, draw 6); the unit is kept with probability ``keep_key[class, key] * keep_class[category,
+host]`` (draw 0); the three wrong options are drawn with the distractor weights of the unit's phrase
+class among the actions allowed for the person (never done at the keyframe or at another keyframe
+of the frames shown, never entailing or entailed by one of those; draws 2-4), then shuffled
+(draw 5). Tiers: a = curated similar action of the key, b = same category, c = another category.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import numpy as np
 
 from pipelines.finebench.columns import VideoInput
 from pipelines.finebench.context import GenerationContext, action_option
+from pipelines.finebench.crossplan import hosts
 from pipelines.finebench.draws import PERMUTATIONS_3, draw_without_replacement, scaled_index
 
 KEY_SHARE_CAP, CATEGORY_SHARE, NOT_ENOUGH = 2, 3, 4  # reason codes (see questions.REASONS)
@@ -39,7 +39,8 @@ class Choice:
 
 
 def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray, forbidden: np.ndarray,
-                 ambiguous: np.ndarray, draws: np.ndarray) -> Choice:
+                 ambiguous: np.ndarray, unit_class: np.ndarray, draws: np.ndarray) -> Choice:
+    """Key, keep decision and wrong options of every unit; ``unit_class``: its phrase class."""
     person, category = video.unit_person, video.unit_category
     plan = ctx.plan
     assert plan is not None
@@ -47,13 +48,14 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
     candidates = actions[person] & ctx.category_mask[category]
     key = draw_without_replacement(candidates * plan.key_weight, draws[:, 6:7])[:, 0] if n else \
         np.zeros(0, dtype=np.int64)
-    host = (forbidden[person, max(plan.scarcest, 0)] & (plan.scarcest >= 0)).astype(np.int64)
+    host = hosts(forbidden[person], plan.scarcest[unit_class])
     reason = np.where(ambiguous, 1, 0)
-    by_key = draws[:, 0] >= plan.keep_key[key]
-    by_class = draws[:, 0] >= plan.keep_key[key] * plan.keep_class[category, host]
+    keep = plan.keep_key[unit_class, key]
+    by_key = draws[:, 0] >= keep
+    by_class = draws[:, 0] >= keep * plan.keep_class[category, host]
     reason = np.where(reason == 0, np.where(by_key, KEY_SHARE_CAP, np.where(by_class, CATEGORY_SHARE, 0)),
                       reason)
-    weights = np.where(forbidden[person], 0, plan.distractor_weight[None, :])
+    weights = np.where(forbidden[person], 0, plan.distractor_weight[unit_class])
     reason = np.where((reason == 0) & ((weights > 0).sum(axis=1) < 3), NOT_ENOUGH, reason)
     rows = np.flatnonzero(reason == 0)
     picked = np.zeros((n, 3), dtype=np.int64)

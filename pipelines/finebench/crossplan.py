@@ -6,21 +6,28 @@ option about three times as often as it is right. In AVA that is impossible for 
 actions within one category ("stand" would have to be wrong three times as often as it is right
 among movement questions alone), hence wrong options may come from ANY category. Even then an
 action can be wrong only for persons who do not do it (in any frame shown): its *capacity*.
-The plan has four parts:
+The balance is kept per *cell* = (phrase class, action), not only per action: the blind model
+crosses the question's words with the option's, and neighbouring keyframes of one scene keep the
+same person, referring phrase and actions, so a (phrase, action) pair that is the key more often
+than a quarter of its showings build-wide is learned from keyframe t-1 and used at t (measured:
+per-action balance only left the n-gram model at 31-34% when split by keyframe). Phrase classes
+(:func:`phrase_classes`) are the referring phrases' forms: "the person", left, right, leftmost,
+rightmost, center, second / third / ... from the left. The plan has four parts:
 
 - ``key_weight``: when a unit's person has several actions of its category (talk + watch), the
   key is drawn among them with weight 1 / (how often the action is a candidate key), which
   spreads the keys over the actions;
-- ``keep_key``: an action whose expected key count exceeds ``max_key_ratio / (1 - max_key_ratio)``
-  times its capacity keeps only that many units (the rest: ``key_share_cap``);
+- ``keep_key``: a cell whose expected key count exceeds ``max_key_ratio / (1 - max_key_ratio)``
+  times its capacity (units of that phrase class whose person may be shown the action as a wrong
+  option) keeps only that many units (the rest: ``key_share_cap``);
 - ``keep_class``: the cap shrinks some categories (movement, through "stand"); the other
   categories then shed units to stay within ``share_slack`` of their share of the units
   (``category_share``), first the units of persons who do the most capped action (they can
   never show it as a wrong option), which raises that action's capacity;
-- ``distractor_weight``: wrong options are drawn with these weights among the actions allowed
-  for the person; fitted (multiplicative updates) so that each action's expected wrong-option
-  count approaches three times its expected key count. Wrong options therefore follow the
-  category mix of the keys, independently of the key's own category.
+- ``distractor_weight``: wrong options are drawn with the weights of the unit's phrase class
+  among the actions allowed for the person; fitted (multiplicative updates) so that each cell's
+  expected wrong-option count approaches three times its expected key count. Wrong options
+  therefore follow the category mix of the keys, independently of the key's own category.
 
 The estimates use at most ``SAMPLE`` units (an even stride over the build): the plan is a few
 vectors, whatever the build's size.
@@ -36,17 +43,31 @@ SAMPLE = 4_000
 ROUNDS = 10
 FIT_STEPS = 10
 NEWTON_STEPS = 5
+FINAL_STEPS = 6
 WEIGHT_SCALE = 1_000_000
+SINGLE, LEFT, RIGHT, LEFTMOST, RIGHTMOST, CENTER, SECOND = range(7)  # phrase classes (SECOND + k: ordinals)
+PHRASE_CLASSES = SECOND + 19  # ordinals up to "twentieth" (referring.ORDINALS)
 
 
 @dataclass(frozen=True)
 class CrossPlan:
     key_weight: np.ndarray  # (A,) int64, > 0 for vocabulary actions
-    keep_key: np.ndarray  # (A,) keep probability of a unit by its key action
-    capped: np.ndarray  # (A,) bool: keep_key < 1
-    scarcest: int  # the most capped action (-1 if none): persons doing it are "hosts" (column 1)
+    keep_key: np.ndarray  # (PHRASE_CLASSES, A) keep probability of a unit by its cell
+    capped: np.ndarray  # (A,) bool: the action's keys are capped in some cell
+    scarcest: np.ndarray  # (PHRASE_CLASSES,) per class its most capped action (-1: none); persons
+    # doing it are that class's "hosts" (column 1 of keep_class)
     keep_class: np.ndarray  # (categories, 2) keep probability by (category, person does scarcest)
-    distractor_weight: np.ndarray  # (A,) int64, > 0 for vocabulary actions
+    distractor_weight: np.ndarray  # (PHRASE_CLASSES, A) int64, > 0 for vocabulary actions
+
+
+def phrase_classes(ranks: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The phrase class of each (1-based rank from the left, persons at the keyframe): which form
+    of referring phrase (referring.phrase_for_rank) names the person."""
+    middle = (counts % 2 == 1) & (ranks == (counts + 1) // 2)
+    ordinal = SECOND + np.clip(ranks - 2, 0, PHRASE_CLASSES - SECOND - 1)
+    many = np.where(ranks == 1, LEFTMOST, np.where(ranks == counts, RIGHTMOST,
+                                                   np.where(middle, CENTER, ordinal)))
+    return np.where(counts == 1, SINGLE, np.where(counts == 2, np.where(ranks == 1, LEFT, RIGHT), many))
 
 
 def key_probabilities(candidates: np.ndarray, key_weight: np.ndarray) -> np.ndarray:
@@ -70,19 +91,29 @@ def inclusion(masses: np.ndarray, draws: int = 3) -> np.ndarray:
     return np.where(positive <= draws, (masses > 0).astype(np.float64), chance)  # all are drawn
 
 
-def fit_distractor_weights(allowed: np.ndarray, kept: np.ndarray, wanted: np.ndarray,
+def fit_distractor_weights(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarray, wanted: np.ndarray,
                            start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Weights (max 1) whose expected wrong-option counts approach ``wanted``; also those counts.
+    """Weights per cell (each row's max 1) whose expected wrong-option counts approach ``wanted``
+    (cells x A); also those counts.
 
-    A unit kept with probability ``kept[u]`` draws three actions among ``allowed[u]``
-    (:func:`inclusion`)."""
+    A unit kept with probability ``kept[u]`` draws three actions among ``allowed[u]`` with the
+    weights of its cell ``cell[u]`` (:func:`inclusion`)."""
     weights = start.copy()
     shown = np.zeros_like(weights)
     for _ in range(FIT_STEPS):
-        shown = kept @ inclusion(allowed * weights)
+        shown = by_cell(cell, kept[:, None] * inclusion(allowed * weights[cell]), len(weights))
         weights = weights * np.clip((wanted + 1e-3) / (shown + 1e-3), 0.2, 5.0) ** 0.8
-        weights = np.where(start > 0, np.maximum(weights / weights.max(), 1e-6), 0.0)
+        top = np.maximum(weights.max(axis=1, keepdims=True), 1e-12)
+        weights = np.where(start > 0, np.maximum(weights / top, 1e-6), 0.0)
     return weights, shown
+
+
+def by_cell(cell: np.ndarray, values: np.ndarray, cells: int) -> np.ndarray:
+    """(cells x A) sums of the unit rows of ``values`` per cell (one bincount: sequential sums,
+    the same bits on every machine, unlike a BLAS product)."""
+    width = values.shape[1]
+    index = (cell[:, None] * width + np.arange(width)[None, :]).ravel()
+    return np.bincount(index, weights=values.ravel(), minlength=cells * width).reshape(cells, width)
 
 
 def _repair_shares(kept_by_class: np.ndarray, target: np.ndarray, slack: float) -> np.ndarray:
@@ -112,13 +143,16 @@ def sample_rows(count: int) -> np.ndarray:
 
 def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarray,
                unit_category: np.ndarray, category_mask: np.ndarray, vocabulary: np.ndarray,
-               max_key_ratio: float, share_slack: float, target: np.ndarray | None = None) -> CrossPlan:
+               max_key_ratio: float, share_slack: float, target: np.ndarray | None = None,
+               unit_class: np.ndarray | None = None) -> CrossPlan:
     """The plan (see the module docstring). ``actions`` / ``forbidden``: (persons x A) bool, the
     actions each person does at its keyframe and those never offered to it as wrong options;
-    ``unit_person`` / ``unit_category``: the (sampled) units; ``target``: each category's share of
-    all the units (default: of these)."""
+    ``unit_person`` / ``unit_category`` / ``unit_class``: the (sampled) units and their phrase
+    classes (default: all SINGLE); ``target``: each category's share of all the units (default:
+    of these)."""
     size = actions.shape[1]
     person, category = unit_person, unit_category
+    cell = np.zeros(len(person), dtype=np.int64) if unit_class is None else unit_class
     candidates = actions[person] & category_mask[category]
     seen = candidates.sum(axis=0)
     key_weight = np.where(vocabulary, np.maximum(1, np.rint(WEIGHT_SCALE / np.maximum(seen, 1))), 0)
@@ -129,26 +163,53 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
         target = np.bincount(unit_category, minlength=len(category_mask)) / max(len(unit_category), 1)
     odds = max_key_ratio / (1.0 - max_key_ratio) if max_key_ratio < 1 else np.inf
 
-    keep_key = np.ones(size)
+    keep_key = np.ones((PHRASE_CLASSES, size))
     keep_class = np.ones((len(category_mask), 2))
-    capped = np.zeros(size, dtype=bool)
-    weights = vocabulary.astype(np.float64)
     host = np.zeros(len(person), dtype=np.int64)
+    scarcest = np.full(PHRASE_CLASSES, -1)
     for _ in range(ROUNDS):
-        joint = chance * keep_key * keep_class[category, host][:, None]
-        capacity = joint.sum(axis=1) @ allowed
-        keys = joint.sum(axis=0)
-        if np.isfinite(odds):  # max_key_ratio 1: no cap
-            keep_key = np.minimum(1.0, keep_key * np.sqrt(np.where(keys > 0, odds * capacity / np.maximum(
-                keys, 1e-12), 1.0)))
-        capped = keep_key < 0.999
-        host = (forbidden[person, int(np.argmin(keep_key))] & capped.any()).astype(np.int64)
-        by_key = (chance * keep_key).sum(axis=1)
+        joint = chance * keep_key[cell] * keep_class[category, host][:, None]
+        capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES)
+        keys = by_cell(cell, joint, PHRASE_CLASSES)
+        keep_key = _capped(keep_key, keys, capacity, odds, 0.5)
+        by_key = chance * keep_key[cell]
+        scarcest = scarcest_actions(by_cell(cell, chance, PHRASE_CLASSES),
+                                    by_cell(cell, by_key, PHRASE_CLASSES))
+        host = hosts(forbidden[person], scarcest[cell])
         kept_by_class = np.zeros((len(category_mask), 2))
-        np.add.at(kept_by_class, (category, host), by_key)
+        np.add.at(kept_by_class, (category, host), by_key.sum(axis=1))
         keep_class = _repair_shares(kept_by_class, target, share_slack)
-    joint = chance * keep_key * keep_class[category, host][:, None]
-    weights, _ = fit_distractor_weights(allowed, joint.sum(axis=1), 3.0 * joint.sum(axis=0), weights)
+    for _ in range(FINAL_STEPS):  # full steps from above: the shares' repair shrank some capacities
+        joint = chance * keep_key[cell] * keep_class[category, host][:, None]
+        keep_key = _capped(keep_key, by_cell(cell, joint, PHRASE_CLASSES),
+                           by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES), odds, 1.0)
+    joint = chance * keep_key[cell] * keep_class[category, host][:, None]
+    start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
+    wanted = 3.0 * by_cell(cell, joint, PHRASE_CLASSES)
+    weights, _ = fit_distractor_weights(allowed, joint.sum(axis=1), cell, wanted, start)
     distractor_weight = np.where(vocabulary, np.maximum(1, np.rint(weights * WEIGHT_SCALE)), 0)
-    scarcest = int(np.argmin(keep_key)) if capped.any() else -1
+    capped = (keep_key < 0.999).any(axis=0)
     return CrossPlan(key_weight, keep_key, capped, scarcest, keep_class, distractor_weight.astype(np.int64))
+
+
+def _capped(keep_key: np.ndarray, keys: np.ndarray, capacity: np.ndarray, odds: float,
+            power: float) -> np.ndarray:
+    """One multiplicative step of ``keep_key`` towards ``keys <= odds * capacity`` per cell
+    (``power`` 0.5: a damped step that may also raise it again, up to 1; odds inf: no cap)."""
+    if not np.isfinite(odds):  # max_key_ratio 1: no cap
+        return keep_key
+    ratio = np.where(keys > 0, odds * capacity / np.maximum(keys, 1e-12), 1.0)
+    return np.minimum(1.0, keep_key * (ratio ** power if power != 1.0 else np.minimum(ratio, 1.0)))
+
+
+def scarcest_actions(wanted: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Per phrase class: the action losing the largest share of its expected keys to the cap
+    (-1: none loses); ``wanted`` / ``kept``: (classes x A) expected keys before / after it."""
+    share = np.where(wanted > 0, kept / np.maximum(wanted, 1e-12), 1.0)
+    return np.where(share.min(axis=1) < 0.999, share.argmin(axis=1), -1)
+
+
+def hosts(forbidden: np.ndarray, scarcest: np.ndarray) -> np.ndarray:
+    """1 for units whose person does (or may not be shown) its class's scarcest action, else 0."""
+    rows = np.arange(len(scarcest))
+    return (forbidden[rows, np.maximum(scarcest, 0)] & (scarcest >= 0)).astype(np.int64)

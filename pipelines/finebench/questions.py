@@ -25,6 +25,7 @@ from pipelines.core.referring import ORDINALS, rank_people_columns
 from pipelines.finebench.columns import VideoInput, question_table, unit_keys
 from pipelines.finebench.context import GenerationContext, option_text
 from pipelines.finebench.cross import KEY_SHARE_CAP, NOT_ENOUGH, Choice, cross_choice
+from pipelines.finebench.crossplan import phrase_classes
 from pipelines.finebench.draws import (
     PERMUTATIONS_3,
     PERMUTATIONS_4,
@@ -113,7 +114,8 @@ def generate_video(ctx: GenerationContext, video: VideoInput) -> VideoResult:
     draws = unit_uniforms(unit_seeds(params.seed, keys), 7)
     rank_u, count_u = ranks[person], counts[person]
     ambiguous = ~clear[person] | ((count_u > len(ORDINALS)) & (rank_u != 1) & (rank_u != count_u))
-    choice = (cross_choice(ctx, video, actions, forbidden, ambiguous, draws) if ctx.plan is not None
+    choice = (cross_choice(ctx, video, actions, forbidden, ambiguous, phrase_classes(rank_u, count_u), draws)
+              if ctx.plan is not None
               else per_category_choice(ctx, video, keys, forbidden, ambiguous, draws))
 
     result = VideoResult(video.video_id, units=len(keys))
