@@ -123,6 +123,8 @@ def _repair_shares(kept_by_class: np.ndarray, target: np.ndarray, slack: float) 
     floor = np.maximum(target - slack, 1e-9)
     limit = float(np.min(np.where(target > 0, totals / floor, np.inf)))
     keep = np.ones_like(kept_by_class)
+    if not np.isfinite(limit):  # no category has units: nothing to shed
+        return keep
     for category, total in enumerate(totals.tolist()):
         excess = total - min(total, target[category] * limit)
         others, hosts = kept_by_class[category]
