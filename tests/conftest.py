@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -10,7 +12,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 # Builds sign their manifest with a per-user key; tests keep theirs out of the user's config.
-os.environ.setdefault("FINEFORGE_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="fineforge-key-")) / "key"))
+# The folder is made only when no key file is named yet, and removed when the session ends.
+if "FINEFORGE_KEY_FILE" not in os.environ:
+    _KEY_DIR = tempfile.mkdtemp(prefix="fineforge-key-")
+    atexit.register(shutil.rmtree, _KEY_DIR, True)
+    os.environ["FINEFORGE_KEY_FILE"] = str(Path(_KEY_DIR) / "key")
 # A git worktree outside the usual layout names the samples folder in FINEFORGE_SHARED_DATA.
 SHARED_DATA = Path(os.environ.get("FINEFORGE_SHARED_DATA", REPO.parent / "shared" / "data"))
 AVA = SHARED_DATA / "ava"

@@ -55,7 +55,9 @@ class Vocabulary:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when the wheel has it: the same data, ~10x faster on the map files
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except FileNotFoundError:
         raise InputError(path, "file not found") from None
     except yaml.YAMLError as exc:
