@@ -30,6 +30,14 @@ def shared_file(*parts: str) -> Path:
     return path
 
 
+def excerpt_head(folder: Path, rows: int) -> Path:
+    """``folder/small.csv``: the first ``rows`` rows of the real AVA excerpt."""
+    lines = shared_file("ava", "ava_val_v2.2_excerpt.csv").read_text().splitlines()
+    path = folder / "small.csv"
+    path.write_text("\n".join(lines[:rows]) + "\n")
+    return path
+
+
 @pytest.fixture(scope="session")
 def ava_files() -> dict[str, Path]:
     return {"csv": shared_file("ava", "ava_val_v2.2_excerpt.csv"),

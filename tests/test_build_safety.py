@@ -21,17 +21,14 @@ from pipelines.core.buildlock import build_lock
 from pipelines.core.errors import InputError
 from pipelines.timewarp.demo import write_demo_inputs
 from tests.badinput import run_cli
-from tests.conftest import REPO, shared_file
+from tests.conftest import REPO, excerpt_head, shared_file
 
 pytestmark = pytest.mark.timeout(180)
 
 
 @pytest.fixture(scope="module")
 def small_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    lines = shared_file("ava", "ava_val_v2.2_excerpt.csv").read_text().splitlines()
-    path = tmp_path_factory.mktemp("small") / "small.csv"
-    path.write_text("\n".join(lines[:60]) + "\n")
-    return path
+    return excerpt_head(tmp_path_factory.mktemp("small"), 60)
 
 
 def finebench(out: Path, csv: Path, *extra: str):

@@ -17,7 +17,7 @@ from huggingface_hub import constants
 
 from pipelines.core.buildindex import INDEX_NAME
 from tests.badinput import run_cli
-from tests.conftest import shared_file
+from tests.conftest import excerpt_head, shared_file
 from tests.test_hub import TOKEN, isolated_hf  # noqa: F401  (autouse: no real token, no network)
 
 REPO = "fineforge-test/integrity"
@@ -26,9 +26,7 @@ pytestmark = pytest.mark.timeout(120)
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    lines = shared_file("ava", "ava_val_v2.2_excerpt.csv").read_text().splitlines()
-    csv = tmp_path_factory.mktemp("in") / "small.csv"
-    csv.write_text("\n".join(lines[:120]) + "\n")
+    csv = excerpt_head(tmp_path_factory.mktemp("in"), 120)
     out = tmp_path_factory.mktemp("pristine")
     # 49 persons of one scene, 44 of them standing: balanced keys (the default) leave nothing to
     # ask about so small a slice, so the key cap is lifted; this test is about pushing, not balance
