@@ -179,7 +179,7 @@ def question_table(ctx: GenerationContext, video: VideoInput, accepted: np.ndarr
         "options": pa.FixedSizeListArray.from_arrays(_take(texts, options), 4),
         "answer": _take(list("ABCD"), slot),
         "answer_text": _take(ctx.option_texts, truth),
-        "distractor_tiers": pa.FixedSizeListArray.from_arrays(_take(["a", "b", "c"], tiers), 3),
+        "distractor_tiers": pa.FixedSizeListArray.from_arrays(_take(["a", "b", "c", "t"], tiers), 3),
         "box_hint": _take(box_hints(video.box[used_persons]), person_index),
         "frame_times": _lists(pa.array(times.ravel()), np.full(n, len(frame_offsets))),
         "frame_keys": _lists(pa.array([], pa.string()), np.zeros(n, np.int64)),

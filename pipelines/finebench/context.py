@@ -21,8 +21,9 @@ from pipelines.finebench.config import FinebenchParams
 from pipelines.finebench.crossplan import CrossPlan, phrase_classes, plan_cross, sample_rows
 from pipelines.finebench.distractors import RARE_WEIGHT
 from pipelines.finebench.keyframes import PersonTable
+from pipelines.finebench.notplan import NotPlan, final_not_plan, rescue_for
 from pipelines.finebench.units import UnitTable
-from pipelines.finebench.vocabulary import CATEGORIES, CROSS_POOL, STYLES, Template, Vocabulary
+from pipelines.finebench.vocabulary import CATEGORIES, CROSS_POOL, NOT_POOL, STYLES, Template, Vocabulary
 from pipelines.finebench.window import action_rows, forbidden_rows, window_actions, window_deltas
 
 WEIGHT_SCALE = 100
@@ -74,6 +75,7 @@ class GenerationContext:
     # Scalar fallback (rare units the vector path cannot serve): float prior and compound lists.
     prior: dict[int, float] = field(default_factory=dict)
     compounds: dict[tuple[str, int], tuple[tuple[tuple[int, ...], float], ...]] = field(default_factory=dict)
+    not_plan: NotPlan | None = None  # the NOT form (notplan.py); None: off
 
 
 def action_option(ctx: GenerationContext, style: np.ndarray, action: np.ndarray) -> np.ndarray:
@@ -163,17 +165,23 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
         similar_union[i] = similar[list(ids)].any(axis=0)
 
     deltas = window_deltas(params.frames)
-    plan = None
+    plan = not_plan = None
     if cross:
         actions, forbidden, rows, classes = sampled_forbidden(persons, units, forbid, deltas, params)
         target = np.bincount(units.category, minlength=len(CATEGORIES)) / max(len(units), 1)
+        pose = category_mask[CATEGORIES.index("person_movement")]
+        rescue, donor = (rescue_for(classes, actions, forbidden, forbid, pose, category_mask.any(axis=0),
+                                    params.not_donors) if params.not_form else (None, None))
         plan = plan_cross(actions, forbidden, np.arange(len(rows)), units.category[rows], category_mask,
                           category_mask.any(axis=0), params.max_key_ratio, params.share_slack, target,
-                          classes)
+                          classes, rescue, donor)
+        if params.not_form:
+            not_plan = final_not_plan(plan, classes, units.category[rows], actions, forbidden, forbid,
+                                      category_mask, pose, params.not_donors)
     texts = [vocab.actions[a].forms[s] if a in vocab.actions else "" for s in STYLES for a in range(size)]
     texts += [option_text(ids, s, vocab) for s in STYLES for ids in answers]
     names = [vocab.actions[a].name if a in vocab.actions else "" for a in range(size)]
-    pools = (*CATEGORIES, CROSS_POOL)  # the cross pool comes last (index len(CATEGORIES))
+    pools = (*CATEGORIES, CROSS_POOL, NOT_POOL)  # the cross pool at index len(CATEGORIES), then NOT
     templates = [t for c in pools for t in vocab.templates[c]]
     counts_per_category = [len(vocab.templates[c]) for c in pools]
     return GenerationContext(
@@ -193,4 +201,5 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
         template_count=np.array(counts_per_category, dtype=np.int64),
         template_ids=pa.array([t.id for t in templates], pa.string()),
         template_style=np.array([STYLES.index(t.style) for t in templates], dtype=np.int64),
-        single_code=single_code, window=deltas, plan=plan, prior=prior, compounds=compounds)
+        single_code=single_code, window=deltas, plan=plan, prior=prior, compounds=compounds,
+        not_plan=not_plan)

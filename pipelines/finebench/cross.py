@@ -22,8 +22,11 @@ from pipelines.finebench.columns import VideoInput
 from pipelines.finebench.context import GenerationContext, action_option
 from pipelines.finebench.crossplan import hosts
 from pipelines.finebench.draws import PERMUTATIONS_3, draw_without_replacement, scaled_index
+from pipelines.finebench.notform import not_questions
+from pipelines.finebench.vocabulary import CATEGORIES
 
 KEY_SHARE_CAP, CATEGORY_SHARE, NOT_ENOUGH = 2, 3, 4  # reason codes (see questions.REASONS)
+TRUE_TIER = 3  # "t": a true action shown as a non-key option (NOT form)
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,21 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
     similar = np.take_along_axis(ctx.similar[key], picked, axis=1)
     same = ctx.category_mask[category][np.arange(n)[:, None], picked]
     tiers = np.where(similar, 0, np.where(same, 1, 2))
-    pool = len(ctx.template_start) - 1
-    template = ctx.template_start[pool] + scaled_index(draws[:, 1], int(ctx.template_count[pool]))
+    template = _templates(ctx, len(CATEGORIES), draws)
+    if ctx.not_plan is not None:  # capped units asked in the NOT form instead (notform.py)
+        found = not_questions(ctx, actions[person], forbidden[person], key, unit_class,
+                              plan.keep_class[category, host], reason == KEY_SHARE_CAP, reason == 0, draws)
+        rows = found.rows[found.by_cap]
+        reason[rows] = np.where(found.by_share[found.by_cap], 0, CATEGORY_SHARE)
+        key[rows] = found.key[found.by_cap]
+        picked[rows] = np.take_along_axis(found.trues[found.by_cap],
+                                          PERMUTATIONS_3[scaled_index(draws[rows, 5], 6)], axis=1)
+        tiers[rows] = TRUE_TIER
+        template[rows] = _templates(ctx, len(CATEGORIES) + 1, draws[rows])
     wrong = action_option(ctx, ctx.template_style[template][:, None], picked)
     return Choice(reason, ctx.single_code[key], template, wrong, tiers, [])
+
+
+def _templates(ctx: GenerationContext, pool: int, draws: np.ndarray) -> np.ndarray:
+    """Templates of pool ``pool`` (draw 1)."""
+    return ctx.template_start[pool] + scaled_index(draws[:, 1], int(ctx.template_count[pool]))

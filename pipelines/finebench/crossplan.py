@@ -35,6 +35,7 @@ vectors, whatever the build's size.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,7 +80,10 @@ def key_probabilities(candidates: np.ndarray, key_weight: np.ndarray) -> np.ndar
 def inclusion(masses: np.ndarray, draws: int = 3) -> np.ndarray:
     """Chance that each column is among ``draws`` successive weighted draws without replacement,
     per row, by the conditional-Poisson approximation ``1 - exp(-lam * w)`` with ``lam`` solved
-    per row (Newton from below) so the chances add up to ``draws``."""
+    per row (Newton from below) so the chances add up to ``draws``; one draw: exactly the
+    normalised masses."""
+    if draws == 1:
+        return masses / np.maximum(masses.sum(axis=1, keepdims=True), 1e-12)
     positive = (masses > 0).sum(axis=1, keepdims=True)
     wanted = np.minimum(draws, positive)
     lam = wanted / np.maximum(masses.sum(axis=1, keepdims=True), 1e-12)
@@ -92,16 +96,16 @@ def inclusion(masses: np.ndarray, draws: int = 3) -> np.ndarray:
 
 
 def fit_distractor_weights(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarray, wanted: np.ndarray,
-                           start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                           start: np.ndarray, draws: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Weights per cell (each row's max 1) whose expected wrong-option counts approach ``wanted``
     (cells x A); also those counts.
 
-    A unit kept with probability ``kept[u]`` draws three actions among ``allowed[u]`` with the
+    A unit kept with probability ``kept[u]`` draws ``draws`` actions among ``allowed[u]`` with the
     weights of its cell ``cell[u]`` (:func:`inclusion`)."""
     weights = start.copy()
     shown = np.zeros_like(weights)
     for _ in range(FIT_STEPS):
-        shown = by_cell(cell, kept[:, None] * inclusion(allowed * weights[cell]), len(weights))
+        shown = by_cell(cell, kept[:, None] * inclusion(allowed * weights[cell], draws), len(weights))
         weights = weights * np.clip((wanted + 1e-3) / (shown + 1e-3), 0.2, 5.0) ** 0.8
         top = np.maximum(weights.max(axis=1, keepdims=True), 1e-12)
         weights = np.where(start > 0, np.maximum(weights / top, 1e-6), 0.0)
@@ -146,12 +150,16 @@ def sample_rows(count: int) -> np.ndarray:
 def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarray,
                unit_category: np.ndarray, category_mask: np.ndarray, vocabulary: np.ndarray,
                max_key_ratio: float, share_slack: float, target: np.ndarray | None = None,
-               unit_class: np.ndarray | None = None) -> CrossPlan:
+               unit_class: np.ndarray | None = None,
+               rescue: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+               donor: Callable[[np.ndarray], np.ndarray] | None = None) -> CrossPlan:
     """The plan (see the module docstring). ``actions`` / ``forbidden``: (persons x A) bool, the
     actions each person does at its keyframe and those never offered to it as wrong options;
     ``unit_person`` / ``unit_category`` / ``unit_class``: the (sampled) units and their phrase
     classes (default: all SINGLE); ``target``: each category's share of all the units (default:
-    of these)."""
+    of these); ``rescue(chance, keep_key)``: the expected number of each unit's capped keys kept
+    in another form (the NOT form, notplan.py), counted in the categories' shares; ``donor(chance)``:
+    each unit's chance of being asked in that form when kept (it then shows nothing here)."""
     size = actions.shape[1]
     person, category = unit_person, unit_category
     cell = np.zeros(len(person), dtype=np.int64) if unit_class is None else unit_class
@@ -160,6 +168,7 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     key_weight = np.where(vocabulary, np.maximum(1, np.rint(WEIGHT_SCALE / np.maximum(seen, 1))), 0)
     key_weight = key_weight.astype(np.int64)
     chance = key_probabilities(candidates, key_weight)
+    stay = 1.0 - (donor(chance) if donor is not None else np.zeros(len(person)))
     allowed = (~forbidden[person] & vocabulary).astype(np.float64)
     if target is None:
         target = np.bincount(unit_category, minlength=len(category_mask)) / max(len(unit_category), 1)
@@ -170,7 +179,7 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     host = np.zeros(len(person), dtype=np.int64)
     scarcest = np.full(PHRASE_CLASSES, -1)
     for _ in range(ROUNDS):
-        joint = chance * keep_key[cell] * keep_class[category, host][:, None]
+        joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
         capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES)
         keys = by_cell(cell, joint, PHRASE_CLASSES)
         keep_key = _capped(keep_key, keys, capacity, odds, 0.5)
@@ -180,12 +189,14 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
         host = hosts(forbidden[person], scarcest[cell])
         kept_by_class = np.zeros((len(category_mask), 2))
         np.add.at(kept_by_class, (category, host), by_key.sum(axis=1))
+        if rescue is not None:
+            np.add.at(kept_by_class, (category, host), rescue(chance, keep_key))
         keep_class = _repair_shares(kept_by_class, target, share_slack)
     for _ in range(FINAL_STEPS):  # full steps from above: the shares' repair shrank some capacities
-        joint = chance * keep_key[cell] * keep_class[category, host][:, None]
+        joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
         keep_key = _capped(keep_key, by_cell(cell, joint, PHRASE_CLASSES),
                            by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES), odds, 1.0)
-    joint = chance * keep_key[cell] * keep_class[category, host][:, None]
+    joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
     start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
     wanted = 3.0 * by_cell(cell, joint, PHRASE_CLASSES)
     weights, _ = fit_distractor_weights(allowed, joint.sum(axis=1), cell, wanted, start)

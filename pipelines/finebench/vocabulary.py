@@ -20,6 +20,7 @@ from pipelines.core.paths import SIMILARITY_DIR, TEMPLATES_DIR
 
 CATEGORIES = ("person_movement", "object_manipulation", "person_interaction")
 CROSS_POOL = "cross_category"  # template pool of the cross-category option mode
+NOT_POOL = "cross_not"  # template pool of the NOT form ("which one is {person} NOT doing?")
 STYLES = ("gerund", "third", "base", "label")
 
 
@@ -129,7 +130,7 @@ def load_vocabulary(labels: dict[int, Label], similarity_map: str = "curated",
             incompatible.setdefault(target, set()).add(source)
 
     templates: dict[str, tuple[Template, ...]] = {}
-    for category in (*CATEGORIES, CROSS_POOL):
+    for category in (*CATEGORIES, CROSS_POOL, NOT_POOL):
         path = templates_dir / f"{category}.yaml"
         pool = tuple(Template(t["id"], category, t["text"], t["style"])
                      for t in _load_yaml(path)["templates"])

@@ -1,0 +1,187 @@
+"""Build-wide plan of the NOT form ("Which one of these is {person} NOT doing?"), pure numpy.
+
+Why: in the direct cross form an action done by a share f of a phrase class's persons can be a
+wrong option only for the other 1 - f, so the frequent actions' keys (stand, talk, watch) are
+capped and most of those units are rejected (``key_share_cap``). A NOT question shows such an
+action as a TRUE option instead: three actions the person does at the target keyframe and one
+key the person does in none of the frames shown (never entailing or entailed by one of them,
+the direct form's ``forbidden`` rows). A capped unit whose person has enough actions is rescued
+as a NOT question showing its own (capped) action as a true option.
+
+The NOT form needs its own balance, per cell = (phrase class, action) as the direct form: every
+action should be the NOT-key in about a quarter of the NOT questions that show it, i.e. be the
+key once per three true showings. Frequent actions are thus the natural NOT-keys ("stand" for a
+sitter shown talking, listening and watching).
+
+Poses (AVA's person-movement actions: everyone has exactly one) need care: a NOT question never
+shows two poses (the true one and a false one would be a coin toss for a blind model), and a pose
+may be the key only when the person's own pose is not shown. With per-cell balance and at most
+one pose per question, P(key is a pose | one pose shown) is a quarter, as for any other option.
+
+Which actions are shown true (:func:`other_trues`): the unit's own action, plus two of the
+person's other keyframe actions that neither entail each other nor the own action; when the own
+action is not a pose and the person has two other non-pose actions, the pose is left out (so a
+pose can be the key). The plan's parts (arrays over phrase classes x actions):
+
+- ``keep``: a NOT question is kept with the smallest ``keep`` of the cells it shows true: cells
+  whose true showings exceed three times the keys they can get (persons of the class for whom
+  the action is an admissible key) are cut to that;
+- ``key_weight``: the key is drawn among the admissible actions with the weights of the unit's
+  class, fitted (as the direct form's wrong options) so each cell's expected key count
+  approaches a third of its expected true showings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from pipelines.finebench.crossplan import (
+    PHRASE_CLASSES,
+    WEIGHT_SCALE,
+    CrossPlan,
+    by_cell,
+    fit_distractor_weights,
+    hosts,
+    key_probabilities,
+)
+
+ROUNDS = 8
+
+
+@dataclass(frozen=True)
+class NotPlan:
+    keep: np.ndarray  # (PHRASE_CLASSES, A) keep factor of a NOT question by the cells it shows true
+    key_weight: np.ndarray  # (PHRASE_CLASSES, A) int64, > 0 for vocabulary actions
+    donor_rate: float = 0.0  # chance a kept unit that may be a donor is moved to the NOT form
+
+
+@dataclass(frozen=True)
+class NotUnits:
+    """The NOT-form view of (sampled) units, for the plan: what each would show and allow. Rows
+    are candidates: capped units (rescued, subject to ``keep``) and donors (kept units moved to
+    the NOT form, never capped)."""
+
+    mass: np.ndarray  # (n,) chance the unit is such a candidate
+    capped: np.ndarray  # (n,) bool: a capped unit (else a donor)
+    cell: np.ndarray  # (n,) phrase class
+    shown: np.ndarray  # (n, A) chance each action is shown true
+    own: np.ndarray  # (n,) the unit's own action (its direct key)
+    allowed: np.ndarray  # (n, A) 1.0 where the action may be the NOT-key
+
+
+def other_trues(actions: np.ndarray, own: np.ndarray, forbid: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """(n x A) bool: the actions that may be shown true beside ``own`` (see the module docstring);
+    a unit is eligible when this has two or more actions and at most one pose."""
+    mask = actions & ~forbid[own]
+    mask = np.where(pose[own][:, None], mask & ~pose, mask)
+    plain = mask & ~pose
+    return np.where((plain.sum(axis=1) >= 2)[:, None], plain, mask)
+
+
+def eligible(other: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    return (other.sum(axis=1) >= 2) & ((other & pose).sum(axis=1) <= 1)
+
+
+def admissible_keys(forbidden: np.ndarray, vocabulary: np.ndarray, pose: np.ndarray,
+                    pose_shown: np.ndarray) -> np.ndarray:
+    """(n x A) bool: possible NOT-keys: false in every frame shown, not entailed, and not a pose
+    when a pose is shown."""
+    return ~forbidden & vocabulary & ~(pose[None, :] & pose_shown[:, None])
+
+
+def donors(own: np.ndarray, other: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """Units that may be donors: own action and two others shown, none a pose (so the key may be
+    one: the pose keys that balance the rescued units' true poses)."""
+    return ~pose[own] & eligible(other, pose) & ~(other & pose).any(axis=1)
+
+
+def _view(chance: np.ndarray, actions: np.ndarray, forbidden: np.ndarray, forbid: np.ndarray,
+          pose: np.ndarray, vocabulary: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(own, other, shown, allowed) for units whose own action is the most likely of ``chance``."""
+    own = chance.argmax(axis=1)
+    other = other_trues(actions, own, forbid, pose)
+    count = np.maximum(other.sum(axis=1), 1)
+    shown = other * np.minimum(1.0, 2.0 / count)[:, None]
+    shown[np.arange(len(own)), own] = 1.0
+    pose_shown = pose[own] | (other & pose).any(axis=1)
+    allowed = admissible_keys(forbidden, vocabulary, pose, pose_shown).astype(np.float64)
+    return own, other, shown, allowed
+
+
+def not_units(chance: np.ndarray, keep_key: np.ndarray, cell: np.ndarray, actions: np.ndarray,
+              forbidden: np.ndarray, forbid: np.ndarray, pose: np.ndarray, vocabulary: np.ndarray,
+              donor_rate: float) -> NotUnits:
+    """The NOT candidates among units whose direct key is drawn with ``chance`` (n x A) and kept
+    with ``keep_key[cell]``: capped units (own action: the most likely capped key) then donors
+    (kept ones, with probability ``donor_rate``)."""
+    capped = chance * (1.0 - keep_key[cell])
+    kept = chance * keep_key[cell]
+    own_c, other_c, shown_c, allowed_c = _view(capped, actions, forbidden, forbid, pose, vocabulary)
+    own_d, other_d, shown_d, allowed_d = _view(kept, actions, forbidden, forbid, pose, vocabulary)
+    mass = np.concatenate([np.where(eligible(other_c, pose), capped.sum(axis=1), 0.0),
+                           np.where(donors(own_d, other_d, pose), kept.sum(axis=1) * donor_rate, 0.0)])
+    return NotUnits(mass, np.repeat([True, False], len(cell)), np.concatenate([cell, cell]),
+                    np.concatenate([shown_c, shown_d]), np.concatenate([own_c, own_d]),
+                    np.concatenate([allowed_c, allowed_d]))
+
+
+def unit_keep(keep: np.ndarray, units: NotUnits) -> np.ndarray:
+    """Expected keep factor of each candidate: its own cell's, or the others' mean if lower;
+    donors: 1."""
+    cell = units.cell
+    rows = np.arange(len(cell))
+    own = keep[cell, units.own]
+    others = units.shown.copy()
+    others[rows, units.own] = 0.0
+    mean = (others * keep[cell]).sum(axis=1) / np.maximum(others.sum(axis=1), 1e-12)
+    return np.where(units.capped, np.minimum(own, mean), 1.0)
+
+
+def plan_not(units: NotUnits, factor: np.ndarray, vocabulary: np.ndarray) -> tuple[NotPlan, np.ndarray]:
+    """The plan and each candidate's expected NOT-kept mass; ``factor``: a further keep
+    probability per candidate (the category-share shedding)."""
+    cell = units.cell
+    keep = np.ones((PHRASE_CLASSES, len(vocabulary)))
+    start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
+    weights = start
+    kept = units.mass * factor
+    for _ in range(ROUNDS):
+        kept = units.mass * factor * unit_keep(keep, units)
+        trues = by_cell(cell, kept[:, None] * units.shown, PHRASE_CLASSES)
+        weights, keys = fit_distractor_weights(units.allowed, kept, cell, trues / 3.0, start, draws=1)
+        ratio = np.where(trues > 0, 3.0 * keys / np.maximum(trues, 1e-12), 1.0)
+        keep = np.minimum(1.0, keep * np.sqrt(ratio))
+    kept = units.mass * factor * unit_keep(keep, units)
+    key_weight = np.where(vocabulary, np.maximum(1, np.rint(weights * WEIGHT_SCALE)), 0).astype(np.int64)
+    return NotPlan(keep, key_weight), kept
+
+
+def rescue_for(cell: np.ndarray, actions: np.ndarray, forbidden: np.ndarray, forbid: np.ndarray,
+               pose: np.ndarray, vocabulary: np.ndarray, donor_rate: float
+               ) -> tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
+    """``plan_cross``'s ``rescue`` (each sampled unit's expected capped keys kept in the NOT form)
+    and ``donor`` (each unit's chance of being moved to it when kept)."""
+    def rescue(chance: np.ndarray, keep_key: np.ndarray) -> np.ndarray:
+        units = not_units(chance, keep_key, cell, actions, forbidden, forbid, pose, vocabulary, donor_rate)
+        kept = plan_not(units, np.ones(len(units.mass)), vocabulary)[1]
+        return kept[:len(cell)]
+
+    def donor(chance: np.ndarray) -> np.ndarray:
+        own = chance.argmax(axis=1)
+        return donor_rate * donors(own, other_trues(actions, own, forbid, pose), pose)
+    return rescue, donor
+
+
+def final_not_plan(plan: CrossPlan, cell: np.ndarray, category: np.ndarray, actions: np.ndarray,
+                   forbidden: np.ndarray, forbid: np.ndarray, category_mask: np.ndarray,
+                   pose: np.ndarray, donor_rate: float) -> NotPlan:
+    """The NOT plan for a finished direct ``plan`` (its key chances, caps and share shedding);
+    arrays per sampled unit as in ``plan_cross``."""
+    vocabulary = category_mask.any(axis=0)
+    chance = key_probabilities(actions & category_mask[category], plan.key_weight)
+    units = not_units(chance, plan.keep_key, cell, actions, forbidden, forbid, pose, vocabulary, donor_rate)
+    factor = plan.keep_class[category, hosts(forbidden, plan.scarcest[cell])]
+    return replace(plan_not(units, np.concatenate([factor, factor]), vocabulary)[0], donor_rate=donor_rate)
