@@ -21,7 +21,7 @@ from pipelines.finebench.config import FinebenchParams
 from pipelines.finebench.crossplan import CrossPlan, phrase_classes, plan_cross, sample_rows
 from pipelines.finebench.distractors import RARE_WEIGHT
 from pipelines.finebench.keyframes import PersonTable
-from pipelines.finebench.notplan import NotPlan, final_not_plan, rescue_for
+from pipelines.finebench.notplan import NotPlan, final_not_plan, other_form_for
 from pipelines.finebench.units import UnitTable
 from pipelines.finebench.vocabulary import CATEGORIES, CROSS_POOL, NOT_POOL, STYLES, Template, Vocabulary
 from pipelines.finebench.window import action_rows, forbidden_rows, window_actions, window_deltas
@@ -170,11 +170,11 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
         actions, forbidden, rows, classes = sampled_forbidden(persons, units, forbid, deltas, params)
         target = np.bincount(units.category, minlength=len(CATEGORIES)) / max(len(units), 1)
         pose = category_mask[CATEGORIES.index("person_movement")]
-        rescue, donor = (rescue_for(classes, actions, forbidden, forbid, pose, category_mask.any(axis=0),
-                                    params.not_donors) if params.not_form else (None, None))
+        other_form = (other_form_for(classes, actions, forbidden, forbid, pose, category_mask.any(axis=0),
+                                     params.not_donors) if params.not_form else None)
         plan = plan_cross(actions, forbidden, np.arange(len(rows)), units.category[rows], category_mask,
                           category_mask.any(axis=0), params.max_key_ratio, params.share_slack, target,
-                          classes, rescue, donor)
+                          classes, other_form)
         if params.not_form:
             not_plan = final_not_plan(plan, classes, units.category[rows], actions, forbidden, forbid,
                                       category_mask, pose, params.not_donors)

@@ -151,15 +151,15 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
                unit_category: np.ndarray, category_mask: np.ndarray, vocabulary: np.ndarray,
                max_key_ratio: float, share_slack: float, target: np.ndarray | None = None,
                unit_class: np.ndarray | None = None,
-               rescue: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-               donor: Callable[[np.ndarray], np.ndarray] | None = None) -> CrossPlan:
+               other_form: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+               ) -> CrossPlan:
     """The plan (see the module docstring). ``actions`` / ``forbidden``: (persons x A) bool, the
     actions each person does at its keyframe and those never offered to it as wrong options;
     ``unit_person`` / ``unit_category`` / ``unit_class``: the (sampled) units and their phrase
     classes (default: all SINGLE); ``target``: each category's share of all the units (default:
-    of these); ``rescue(chance, keep_key)``: the expected number of each unit's capped keys kept
-    in another form (the NOT form, notplan.py), counted in the categories' shares; ``donor(chance)``:
-    each unit's chance of being asked in that form when kept (it then shows nothing here)."""
+    of these); ``other_form(chance, keep_key)``: per unit, the expected number of its capped keys
+    kept in another form (the NOT form, notplan.py; counted in the categories' shares) and its
+    chance of being moved to that form when kept here (it then shows nothing here)."""
     size = actions.shape[1]
     person, category = unit_person, unit_category
     cell = np.zeros(len(person), dtype=np.int64) if unit_class is None else unit_class
@@ -168,7 +168,7 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     key_weight = np.where(vocabulary, np.maximum(1, np.rint(WEIGHT_SCALE / np.maximum(seen, 1))), 0)
     key_weight = key_weight.astype(np.int64)
     chance = key_probabilities(candidates, key_weight)
-    stay = 1.0 - (donor(chance) if donor is not None else np.zeros(len(person)))
+    rescued, stay = np.zeros(len(person)), np.ones(len(person))
     allowed = (~forbidden[person] & vocabulary).astype(np.float64)
     if target is None:
         target = np.bincount(unit_category, minlength=len(category_mask)) / max(len(unit_category), 1)
@@ -179,6 +179,9 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     host = np.zeros(len(person), dtype=np.int64)
     scarcest = np.full(PHRASE_CLASSES, -1)
     for _ in range(ROUNDS):
+        if other_form is not None:
+            rescued, moved = other_form(chance, keep_key)
+            stay = 1.0 - moved
         joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
         capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES)
         keys = by_cell(cell, joint, PHRASE_CLASSES)
@@ -189,8 +192,8 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
         host = hosts(forbidden[person], scarcest[cell])
         kept_by_class = np.zeros((len(category_mask), 2))
         np.add.at(kept_by_class, (category, host), by_key.sum(axis=1))
-        if rescue is not None:
-            np.add.at(kept_by_class, (category, host), rescue(chance, keep_key))
+        if other_form is not None:
+            np.add.at(kept_by_class, (category, host), rescued)
         keep_class = _repair_shares(kept_by_class, target, share_slack)
     for _ in range(FINAL_STEPS):  # full steps from above: the shares' repair shrank some capacities
         joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]

@@ -63,5 +63,7 @@ def not_questions(ctx: GenerationContext, actions: np.ndarray, forbidden: np.nda
     key = draw_without_replacement(weights, draws[rows, 11:12])[:, 0]
     keep = plan.keep[unit_class[rows][:, None], trues].min(axis=1)
     rescued = capped[rows]
-    by_cap = draws[rows, 7] < np.where(rescued, keep, plan.donor_rate)
+    moved = rescued | (draws[rows, 7] < plan.donor_rate)
+    rows, key, trues, keep, rescued = rows[moved], key[moved], trues[moved], keep[moved], rescued[moved]
+    by_cap = draws[rows, np.where(rescued, 7, 8)] < keep
     return NotQuestions(rows, key, trues, by_cap, ~rescued | (draws[rows, 8] < share_keep[rows]))

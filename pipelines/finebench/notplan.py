@@ -61,8 +61,8 @@ class NotPlan:
 @dataclass(frozen=True)
 class NotUnits:
     """The NOT-form view of (sampled) units, for the plan: what each would show and allow. Rows
-    are candidates: capped units (rescued, subject to ``keep``) and donors (kept units moved to
-    the NOT form, never capped)."""
+    are candidates: capped units (rescued) and donors (kept units moved to the NOT form); both
+    are kept with the ``keep`` of the cells they show true (a donor cut there stays direct)."""
 
     mass: np.ndarray  # (n,) chance the unit is such a candidate
     capped: np.ndarray  # (n,) bool: a capped unit (else a donor)
@@ -129,15 +129,14 @@ def not_units(chance: np.ndarray, keep_key: np.ndarray, cell: np.ndarray, action
 
 
 def unit_keep(keep: np.ndarray, units: NotUnits) -> np.ndarray:
-    """Expected keep factor of each candidate: its own cell's, or the others' mean if lower;
-    donors: 1."""
+    """Expected keep factor of each candidate: its own cell's, or the others' mean if lower."""
     cell = units.cell
     rows = np.arange(len(cell))
     own = keep[cell, units.own]
     others = units.shown.copy()
     others[rows, units.own] = 0.0
     mean = (others * keep[cell]).sum(axis=1) / np.maximum(others.sum(axis=1), 1e-12)
-    return np.where(units.capped, np.minimum(own, mean), 1.0)
+    return np.minimum(own, mean)
 
 
 def plan_not(units: NotUnits, factor: np.ndarray, vocabulary: np.ndarray) -> tuple[NotPlan, np.ndarray]:
@@ -159,20 +158,18 @@ def plan_not(units: NotUnits, factor: np.ndarray, vocabulary: np.ndarray) -> tup
     return NotPlan(keep, key_weight), kept
 
 
-def rescue_for(cell: np.ndarray, actions: np.ndarray, forbidden: np.ndarray, forbid: np.ndarray,
-               pose: np.ndarray, vocabulary: np.ndarray, donor_rate: float
-               ) -> tuple[Callable[[np.ndarray, np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
-    """``plan_cross``'s ``rescue`` (each sampled unit's expected capped keys kept in the NOT form)
-    and ``donor`` (each unit's chance of being moved to it when kept)."""
-    def rescue(chance: np.ndarray, keep_key: np.ndarray) -> np.ndarray:
+def other_form_for(cell: np.ndarray, actions: np.ndarray, forbidden: np.ndarray, forbid: np.ndarray,
+                   pose: np.ndarray, vocabulary: np.ndarray, donor_rate: float
+                   ) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """``plan_cross``'s ``other_form``: per sampled unit, its expected capped keys kept as NOT
+    questions and its chance of being moved (as a donor, kept by the NOT cap) when kept."""
+    def other_form(chance: np.ndarray, keep_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         units = not_units(chance, keep_key, cell, actions, forbidden, forbid, pose, vocabulary, donor_rate)
         kept = plan_not(units, np.ones(len(units.mass)), vocabulary)[1]
-        return kept[:len(cell)]
-
-    def donor(chance: np.ndarray) -> np.ndarray:
-        own = chance.argmax(axis=1)
-        return donor_rate * donors(own, other_trues(actions, own, forbid, pose), pose)
-    return rescue, donor
+        n = len(cell)
+        donated = units.mass[n:]
+        return kept[:n], np.where(donated > 0, donor_rate * kept[n:] / np.maximum(donated, 1e-12), 0.0)
+    return other_form
 
 
 def final_not_plan(plan: CrossPlan, cell: np.ndarray, category: np.ndarray, actions: np.ndarray,
