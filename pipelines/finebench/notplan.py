@@ -139,21 +139,26 @@ def unit_keep(keep: np.ndarray, units: NotUnits) -> np.ndarray:
     return np.minimum(own, mean)
 
 
-def plan_not(units: NotUnits, factor: np.ndarray, vocabulary: np.ndarray) -> tuple[NotPlan, np.ndarray]:
+def plan_not(units: NotUnits, factor: np.ndarray, vocabulary: np.ndarray, warm: NotPlan | None = None,
+             rounds: int = ROUNDS) -> tuple[NotPlan, np.ndarray]:
     """The plan and each candidate's expected NOT-kept mass; ``factor``: a further keep
-    probability per candidate (the category-share shedding)."""
-    cell = units.cell
-    keep = np.ones((PHRASE_CLASSES, len(vocabulary)))
+    probability per candidate (the category-share shedding); ``warm``: a plan to start from
+    (the direct plan's rounds refine one NOT plan rather than fitting anew)."""
+    kept = np.zeros(len(units.mass))
+    live = np.flatnonzero(units.mass > 0)  # only candidates cost work
+    units = NotUnits(units.mass[live], units.capped[live], units.cell[live], units.shown[live],
+                     units.own[live], units.allowed[live])
+    factor, cell = factor[live], units.cell
     start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
-    weights = start
-    kept = units.mass * factor
-    for _ in range(ROUNDS):
-        kept = units.mass * factor * unit_keep(keep, units)
-        trues = by_cell(cell, kept[:, None] * units.shown, PHRASE_CLASSES)
-        weights, keys = fit_distractor_weights(units.allowed, kept, cell, trues / 3.0, start, draws=1)
+    keep = np.ones_like(start) if warm is None else warm.keep
+    weights = start if warm is None else warm.key_weight / WEIGHT_SCALE
+    for _ in range(rounds):
+        chosen = units.mass * factor * unit_keep(keep, units)
+        trues = by_cell(cell, chosen[:, None] * units.shown, PHRASE_CLASSES)
+        weights, keys = fit_distractor_weights(units.allowed, chosen, cell, trues / 3.0, start, draws=1)
         ratio = np.where(trues > 0, 3.0 * keys / np.maximum(trues, 1e-12), 1.0)
         keep = np.minimum(1.0, keep * np.sqrt(ratio))
-    kept = units.mass * factor * unit_keep(keep, units)
+    kept[live] = units.mass * factor * unit_keep(keep, units)
     key_weight = np.where(vocabulary, np.maximum(1, np.rint(weights * WEIGHT_SCALE)), 0).astype(np.int64)
     return NotPlan(keep, key_weight), kept
 
