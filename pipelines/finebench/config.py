@@ -56,6 +56,9 @@ class FinebenchParams(StrictModel):
                               description="NOT form: chance that a kept unit whose person shows three "
                                           "non-pose actions is asked in the NOT form (it can then "
                                           "host a pose as the key)")
+    pose_pairs: bool = Field(False, description="cross mode: a movement question shows another pose as "
+                                                "wrong only as often as other questions show both "
+                                                "(posepairs.py)")
     tier_a_boost: float = Field(3.0, gt=0, description="per_category mode: weight multiplier for "
                                                        "curated similar actions")
     max_answer_share: float = Field(0.25, gt=0, le=1.0,

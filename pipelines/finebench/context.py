@@ -22,6 +22,7 @@ from pipelines.finebench.crossplan import CrossPlan, phrase_classes, plan_cross,
 from pipelines.finebench.distractors import RARE_WEIGHT
 from pipelines.finebench.keyframes import PersonTable
 from pipelines.finebench.notplan import NotPlan, final_not_plan, other_form_for
+from pipelines.finebench.posepairs import pose_pairs_for
 from pipelines.finebench.units import UnitTable
 from pipelines.finebench.vocabulary import CATEGORIES, CROSS_POOL, NOT_POOL, STYLES, Template, Vocabulary
 from pipelines.finebench.window import action_rows, forbidden_rows, window_actions, window_deltas
@@ -174,7 +175,9 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
                                      params.not_donors) if params.not_form else None)
         plan = plan_cross(actions, forbidden, np.arange(len(rows)), units.category[rows], category_mask,
                           category_mask.any(axis=0), params.max_key_ratio, params.share_slack, target,
-                          classes, other_form)
+                          classes, other_form,
+                          pose_pairs_for(units.category[rows], pose, CATEGORIES.index("person_movement"))
+                          if params.pose_pairs else None)
         if params.not_form:
             not_plan = final_not_plan(plan, classes, units.category[rows], actions, forbidden, forbid,
                                       category_mask, pose, params.not_donors)

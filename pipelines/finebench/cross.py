@@ -59,6 +59,8 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
     reason = np.where(reason == 0, np.where(by_key, KEY_SHARE_CAP, np.where(by_class, CATEGORY_SHARE, 0)),
                       reason)
     weights = np.where(forbidden[person], 0, plan.distractor_weight[unit_class])
+    if plan.pair_weight is not None:  # poses shown beside a pose key (posepairs.py)
+        weights = weights * plan.pair_weight[key]
     reason = np.where((reason == 0) & ((weights > 0).sum(axis=1) < 3), NOT_ENOUGH, reason)
     rows = np.flatnonzero(reason == 0)
     picked = np.zeros((n, 3), dtype=np.int64)

@@ -59,6 +59,7 @@ class CrossPlan:
     # doing it are that class's "hosts" (column 1 of keep_class)
     keep_class: np.ndarray  # (categories, 2) keep probability by (category, person does scarcest)
     distractor_weight: np.ndarray  # (PHRASE_CLASSES, A) int64, > 0 for vocabulary actions
+    pair_weight: np.ndarray | None = None  # (A, A) int64 factor [key, wrong option] (posepairs.py)
 
 
 def phrase_classes(ranks: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -151,15 +152,17 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
                unit_category: np.ndarray, category_mask: np.ndarray, vocabulary: np.ndarray,
                max_key_ratio: float, share_slack: float, target: np.ndarray | None = None,
                unit_class: np.ndarray | None = None,
-               other_form: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
-               ) -> CrossPlan:
+               other_form: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+               pose_pairs: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None) -> CrossPlan:
     """The plan (see the module docstring). ``actions`` / ``forbidden``: (persons x A) bool, the
     actions each person does at its keyframe and those never offered to it as wrong options;
     ``unit_person`` / ``unit_category`` / ``unit_class``: the (sampled) units and their phrase
     classes (default: all SINGLE); ``target``: each category's share of all the units (default:
     of these); ``other_form(chance, keep_key)``: per unit, the expected number of its capped keys
     kept in another form (the NOT form, notplan.py; counted in the categories' shares) and its
-    chance of being moved to that form when kept here (it then shows nothing here)."""
+    chance of being moved to that form when kept here (it then shows nothing here);
+    ``pose_pairs(allowed, kept, cell, wanted, start, chance)``: the wrong options' weights and
+    pair factors (posepairs.py) instead of the plain fit."""
     size = actions.shape[1]
     person, category = unit_person, unit_category
     cell = np.zeros(len(person), dtype=np.int64) if unit_class is None else unit_class
@@ -202,10 +205,15 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
     start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
     wanted = 3.0 * by_cell(cell, joint, PHRASE_CLASSES)
-    weights, _ = fit_distractor_weights(allowed, joint.sum(axis=1), cell, wanted, start)
+    pair = None
+    if pose_pairs is None:
+        weights, _ = fit_distractor_weights(allowed, joint.sum(axis=1), cell, wanted, start)
+    else:
+        weights, pair = pose_pairs(allowed, joint.sum(axis=1), cell, wanted, start, chance)
     distractor_weight = np.where(vocabulary, np.maximum(1, np.rint(weights * WEIGHT_SCALE)), 0)
     capped = (keep_key < 0.999).any(axis=0)
-    return CrossPlan(key_weight, keep_key, capped, scarcest, keep_class, distractor_weight.astype(np.int64))
+    return CrossPlan(key_weight, keep_key, capped, scarcest, keep_class, distractor_weight.astype(np.int64),
+                     pair)
 
 
 def _capped(keep_key: np.ndarray, keys: np.ndarray, capacity: np.ndarray, odds: float,
