@@ -10,10 +10,12 @@ from pipelines.finebench.crossplan import (
     PHRASE_CLASSES,
     RIGHT,
     SINGLE,
+    fit_distractor_weights,
     inclusion,
     phrase_classes,
     plan_cross,
 )
+from pipelines.finebench.posepairs import fit_pose_pairs, pair_counts, pair_weights
 from pipelines.finebench.window import window_actions
 
 
@@ -125,3 +127,34 @@ def test_nested_or_mostly_overlapping_boxes_are_ambiguous():
     ranks = rank_people([wide, inside, apart])
     assert [clear for _, clear in ranks] == [False, False, True]
     assert all(clear for _, clear in rank_people([wide, apart]))
+
+
+def test_pose_pair_factors_show_fewer_poses_beside_a_pose_key():
+    """Hand-made: poses 0 (stand, 150 persons), 1 (sit, 120), 2 (walk, 30), 5 (never done); every
+    person has a movement unit (key: its pose) and a social unit (key 3 or 4). Without pair
+    factors a stander's movement question nearly always shows "sit" (sit needs wrong showings),
+    while few social questions show both; the factors move pose showings away from pose keys."""
+    size = 10
+    pose = np.zeros(size, dtype=bool)
+    pose[[0, 1, 2, 5]] = True
+    persons = 300
+    actions = np.zeros((persons, size), dtype=bool)
+    actions[np.arange(persons), np.repeat([0, 1, 2], [150, 120, 30])] = True
+    actions[np.arange(persons), np.tile(np.repeat([3, 4], [2, 1]), 100)] = True
+    person = np.repeat(np.arange(persons), 2)
+    movement = np.tile([True, False], persons)
+    key = np.where(movement, actions[person][:, :3].argmax(axis=1), -1)
+    allowed = (~actions[person]).astype(np.float64)
+    kept, cell = np.ones(len(person)), np.zeros(len(person), dtype=np.int64)
+    wanted = np.zeros((1, size))
+    np.add.at(wanted[0], np.where(movement, key, np.where(actions[person, 3], 3, 4)), 3.0)
+    start = np.ones((1, size))
+    plain, _ = fit_distractor_weights(allowed, kept, cell, wanted, start)
+    before, other = pair_counts(inclusion(allowed * plain[cell]), kept, key, pose)
+    weights, pair = fit_pose_pairs(allowed, kept, cell, wanted, start, key, pose)
+    factor = np.where(movement[:, None], pair[np.maximum(key, 0)], 1.0)
+    after, other_after = pair_counts(inclusion(allowed * factor * weights[cell]), kept, key, pose)
+    assert after[0, 1] < 0.8 * before[0, 1] and after[0, 2] < 0.8 * before[0, 2]
+    assert other_after[0, 1] >= 0.95 * other[0, 1]
+    assert np.all(pair[~pose] == 1.0) and np.all(pair[:, ~pose] == 1.0) and pair[0, 1] < 1.0
+    assert np.all(pair_weights(pair) >= 1) and pair_weights(pair)[3, 3] == 1000
