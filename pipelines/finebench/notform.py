@@ -6,7 +6,9 @@ other keyframe actions shown true (drawn uniformly, draws 9 and 10, never two th
 other, never two poses), and one key the person does in none of the frames shown (draw 11, with
 the NOT plan's weights of the unit's phrase class). It is kept with the smallest keep factor of
 the cells it shows true (draw 7) and then shed with its category's share factor (draw 8), as a
-direct question is.
+direct question is. A kept direct unit that may be a donor (three non-pose actions shown, so a
+pose can be its key) moves to the NOT form with the plan's donor rate (draw 7) and stays there
+with the keep factor of its cells (draw 8); otherwise it stays a direct question.
 """
 
 from __future__ import annotations
