@@ -29,6 +29,12 @@ pose can be the key). The plan's parts (arrays over phrase classes x actions):
 - ``key_weight``: the key is drawn among the admissible actions with the weights of the unit's
   class, fitted (as the direct form's wrong options) so each cell's expected key count
   approaches a third of its expected true showings.
+
+Donors: the capped units are mostly standers, and "stand" shown true needs NOT questions whose
+key is "stand", i.e. persons who do not stand shown with three non-pose actions. Capped units
+rarely are such persons, so kept units that are (``donors``) may move to the NOT form with
+probability ``donor_rate`` (``--not-donors``); the direct plan counts them out of its capacities
+(``plan_cross``'s ``other_form``). A donor cut by the NOT cap stays a direct question.
 """
 
 from __future__ import annotations
@@ -61,11 +67,11 @@ class NotPlan:
 @dataclass(frozen=True)
 class NotUnits:
     """The NOT-form view of (sampled) units, for the plan: what each would show and allow. Rows
-    are candidates: capped units (rescued) and donors (kept units moved to the NOT form); both
-    are kept with the ``keep`` of the cells they show true (a donor cut there stays direct)."""
+    are candidates: the units as capped units (rescued), then the units again as donors (kept
+    units moved to the NOT form); both are kept with the ``keep`` of the cells they show true (a
+    donor cut there stays direct)."""
 
     mass: np.ndarray  # (n,) chance the unit is such a candidate
-    capped: np.ndarray  # (n,) bool: a capped unit (else a donor)
     cell: np.ndarray  # (n,) phrase class
     shown: np.ndarray  # (n, A) chance each action is shown true
     own: np.ndarray  # (n,) the unit's own action (its direct key)
@@ -123,7 +129,7 @@ def not_units(chance: np.ndarray, keep_key: np.ndarray, cell: np.ndarray, action
     own_d, other_d, shown_d, allowed_d = _view(kept, actions, forbidden, forbid, pose, vocabulary)
     mass = np.concatenate([np.where(eligible(other_c, pose), capped.sum(axis=1), 0.0),
                            np.where(donors(own_d, other_d, pose), kept.sum(axis=1) * donor_rate, 0.0)])
-    return NotUnits(mass, np.repeat([True, False], len(cell)), np.concatenate([cell, cell]),
+    return NotUnits(mass, np.concatenate([cell, cell]),
                     np.concatenate([shown_c, shown_d]), np.concatenate([own_c, own_d]),
                     np.concatenate([allowed_c, allowed_d]))
 
@@ -139,20 +145,19 @@ def unit_keep(keep: np.ndarray, units: NotUnits) -> np.ndarray:
     return np.minimum(own, mean)
 
 
-def plan_not(units: NotUnits, factor: np.ndarray, vocabulary: np.ndarray, warm: NotPlan | None = None,
-             rounds: int = ROUNDS) -> tuple[NotPlan, np.ndarray]:
+def plan_not(units: NotUnits, factor: np.ndarray, vocabulary: np.ndarray) -> tuple[NotPlan, np.ndarray]:
     """The plan and each candidate's expected NOT-kept mass; ``factor``: a further keep
-    probability per candidate (the category-share shedding); ``warm``: a plan to start from
-    (the direct plan's rounds refine one NOT plan rather than fitting anew)."""
+    probability per candidate (the category-share shedding). The key weights are refitted from
+    uniform each round (continuing from the last round's weights was tried: a tighter fit cut
+    the kept NOT questions by two thirds on the real files)."""
     kept = np.zeros(len(units.mass))
     live = np.flatnonzero(units.mass > 0)  # only candidates cost work
-    units = NotUnits(units.mass[live], units.capped[live], units.cell[live], units.shown[live],
-                     units.own[live], units.allowed[live])
+    units = NotUnits(units.mass[live], units.cell[live], units.shown[live], units.own[live],
+                     units.allowed[live])
     factor, cell = factor[live], units.cell
     start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
-    keep = np.ones_like(start) if warm is None else warm.keep
-    weights = start if warm is None else warm.key_weight / WEIGHT_SCALE
-    for _ in range(rounds):
+    keep, weights = np.ones_like(start), start
+    for _ in range(ROUNDS):
         chosen = units.mass * factor * unit_keep(keep, units)
         trues = by_cell(cell, chosen[:, None] * units.shown, PHRASE_CLASSES)
         weights, keys = fit_distractor_weights(units.allowed, chosen, cell, trues / 3.0, start, draws=1)
