@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -99,6 +100,39 @@ def test_weighted_draws_are_distinct_and_follow_the_weights():
     total = sum(second.values())
     assert chisquare([second.get(c, 0) for c in (1, 2, 4, 5)],
                      np.array([5, 1, 10, 4]) / 20 * total).pvalue > 0.001
+
+
+
+def _draws_one_row_at_a_time(weights: np.ndarray, uniforms: np.ndarray) -> list[list[int]]:
+    """The draws' definition, row by row: the running sums of the weights not yet drawn are
+    recomputed for every draw; the point ``min(floor(u * total), total - 1)`` picks the column after
+    the last running sum <= point (column 0 for a row with nothing left)."""
+    picked = []
+    for row, draws in zip(weights.tolist(), uniforms.tolist(), strict=True):
+        left, chosen = list(row), []
+        for u in draws:
+            total = sum(left)
+            point = min(int(u * total), total - 1)
+            chosen.append(sum(1 for running in itertools.accumulate(left) if running <= point))
+            left[chosen[-1]] = 0
+        picked.append(chosen)
+    return picked
+
+
+def test_weighted_draws_equal_recomputing_the_sums_every_draw():
+    """The one-pass draw (sums once, point moved past the drawn columns) picks exactly what the
+    definition picks, on integer weights with zeros, ties, huge and tiny weights, and rows with
+    fewer positive weights than draws."""
+    keys = [f"w{i}" for i in range(3000)]
+    streams = unit_uniforms(unit_seeds(5, keys), 8)
+    width = 9
+    columns = (streams[:, :width - 5] * 4).astype(np.int64)  # 0..3 for the first columns
+    weights = np.concatenate([columns, (streams[:, 3:8] * 3).astype(np.int64) ** 6], axis=1)
+    weights[::7] = 0
+    weights[1::7, 2:] = 0
+    uniforms = unit_uniforms(unit_seeds(6, keys), 3)
+    assert draw_without_replacement(weights, uniforms).tolist() == _draws_one_row_at_a_time(weights, uniforms)
+    assert (weights > 0).sum(axis=1).min() == 0 and (weights > 0).sum(axis=1).max() == width
 
 
 def test_vectorised_ranks_equal_rank_people(ava_files):

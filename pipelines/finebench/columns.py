@@ -83,9 +83,11 @@ def _take(texts: pa.Array | list[str], codes: np.ndarray) -> pa.DictionaryArray:
     if not isinstance(texts, pa.Array):
         texts = pa.array(texts, pa.string())
     codes = np.asarray(codes, dtype=np.int64).ravel()
-    if len(texts) > 64:
-        used, codes = np.unique(codes, return_inverse=True)
-        texts = texts.take(pa.array(used))
+    if len(texts) > 64:  # the used codes in ascending order, renumbered 0.. (np.unique's result, no sort)
+        present = np.zeros(len(texts), dtype=bool)
+        present[codes] = True
+        codes = (np.cumsum(present) - 1)[codes]
+        texts = texts.take(pa.array(np.flatnonzero(present)))
     return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), texts)
 
 
