@@ -18,7 +18,7 @@ The bytes are exactly those of the per-record writers in :mod:`pipelines.core.ev
 ``frames.times(float(timestamp))`` the generator computed, not the table's float32 column.
 The files are built column-wise from the ``pyarrow.Table``, :data:`CHUNK_ROWS` rows at a time
 (pyarrow kernels per column, one concatenation per line; the next chunk is built while the last
-is written). Python runs once per distinct timestamp and per distinct value needing escapes.
+is written). Python runs once per distinct timestamp of a config and per distinct value needing escapes.
 Null values are refused (``ValueError``).
 """
 
@@ -53,13 +53,15 @@ JSONL_KEYS = ("id", "video_id", "timestamp", "question", "options", "answer", "c
 CHUNK_ROWS = 32_768  # rows per text batch: bounds memory and keeps 32-bit string offsets safe
 
 
-def _chunks(table: pa.Table) -> Iterator[tuple[int, pa.Table]]:
+def _chunks(table: pa.Table, times: pa.Array) -> Iterator[tuple[int, pa.Table, pa.Array]]:
+    """(first row, rows, their frame-times texts) per :data:`CHUNK_ROWS` rows."""
     for start in range(0, table.num_rows, CHUNK_ROWS):
-        yield start, table.slice(start, CHUNK_ROWS)
+        yield start, table.slice(start, CHUNK_ROWS), times.slice(start, CHUNK_ROWS)
 
 
-def _frame_times(table: pa.Table, frames: FrameWindow, text: Callable[[list[float]], str]) -> pa.Array:
-    """``text`` of the generator's float64 frame times, computed once per distinct timestamp."""
+def frame_times_text(table: pa.Table, frames: FrameWindow, text: Callable[[list[float]], str]) -> pa.Array:
+    """``text`` of the generator's float64 frame times of every row, computed once per distinct
+    timestamp of the whole table (not per chunk)."""
     return map_unique(table["timestamp"], lambda t: text(frames.times(float(t))))
 
 
@@ -74,23 +76,25 @@ def _check_nulls(config: str, table: pa.Table) -> None:
             raise ValueError(f"finebench exports: config {config!r} has nulls in {name!r}")
 
 
-def tsv_lines_of(table: pa.Table, frames: FrameWindow, start: int = 0) -> pa.Array:
-    """The VLMEvalKit TSV rows of ``table`` (``index`` counts from ``start``), header excluded."""
+def tsv_lines_of(table: pa.Table, frame_times: pa.Array, start: int = 0) -> pa.Array:
+    """The VLMEvalKit TSV rows of ``table`` (``index`` counts from ``start``), header excluded;
+    ``frame_times``: :func:`frame_times_text` of these rows with ``repr`` lists."""
     index = pa.array(np.arange(start, start + table.num_rows)).cast(pa.string())
     return tsv_lines([index, table["id"], table["video_id"], table["question"], candidates(table["options"]),
                       table["answer"], table["category"], table["timestamp"].cast(pa.string()),
-                      _frame_times(table, frames, _repr_list), table["referring_phrase"]])
+                      frame_times, table["referring_phrase"]])
 
 
-def jsonl_lines_of(table: pa.Table, frames: FrameWindow) -> pa.Array:
-    """The lmms-eval JSONL lines of ``table``."""
+def jsonl_lines_of(table: pa.Table, frame_times: pa.Array) -> pa.Array:
+    """The lmms-eval JSONL lines of ``table``; ``frame_times``: :func:`frame_times_text` of these
+    rows with ``json.dumps``."""
     keys = table["frame_keys"]
     any_keys = bool(pc.max(pc.list_value_length(keys)).as_py())
     values = {name: json_string(table[name]) for name in
               ("id", "video_id", "question", "answer", "category", "referring_phrase", "box_hint")}
     values |= {"timestamp": table["timestamp"].cast(pa.string()),
                "options": json_string_list(table["options"]),
-               "frame_times": _frame_times(table, frames, json.dumps),
+               "frame_times": frame_times,
                "frame_keys": json_string_lists(keys) if any_keys else "[]"}
     return jsonl_lines({key: values[key] for key in JSONL_KEYS})
 
@@ -103,10 +107,12 @@ def write_exports(build_dir: Path, configs: dict[str, pa.Table], frames: FrameWi
     for config, table in configs.items():
         _check_nulls(config, table)
         tsv = build_dir / "exports" / "vlmevalkit" / f"FineBench_{config}.tsv"
-        write_lines(tsv, (tsv_lines_of(part, frames, start) for start, part in _chunks(table)),
+        chunks = _chunks(table, frame_times_text(table, frames, _repr_list))
+        write_lines(tsv, (tsv_lines_of(part, times, start) for start, part, times in chunks),
                     header="\t".join(TSV_HEADER) + "\n")
         rows = lmms_dir / f"finebench_{config}.jsonl"
-        write_lines(rows, (jsonl_lines_of(part, frames) for _, part in _chunks(table)))
+        chunks = _chunks(table, frame_times_text(table, frames, json.dumps))
+        write_lines(rows, (jsonl_lines_of(part, times) for _, part, times in chunks))
         task = lmms_dir / f"finebench_{config}.yaml"
         write_text(task, render_export("lmms_eval_finebench_task.yaml.j2", task=f"finebench_{config}",
                                        data_attribute=f"FINEBENCH_{config.upper()}_JSONL",
