@@ -207,6 +207,18 @@ def test_box_hints_format_like_python():
     assert box_hints(boxes).to_pylist() == expected
 
 
+
+def test_dense_unique_equals_np_unique():
+    from pipelines.finebench.columns import dense_unique
+
+    rng = np.random.default_rng(3)
+    for size, n in ((1, 0), (1, 5), (7, 3), (50, 400), (5000, 120)):
+        values = rng.integers(0, size, n)
+        used, inverse = dense_unique(values, size)
+        expected_used, expected_inverse = np.unique(values, return_inverse=True)
+        assert used.tolist() == expected_used.tolist() and inverse.tolist() == expected_inverse.tolist()
+
+
 def test_unit_keys_and_seeds_column_wise(ava_files):
     from pipelines.finebench.columns import unit_keys, video_inputs
     from pipelines.finebench.questions import unit_key
