@@ -79,3 +79,31 @@ def test_binary_separable_and_inseparable() -> None:
     assert blind_binary_report(separable)["best"] > 0.9
     assert blind_binary_report(mixed)["best"] <= 0.6
     assert blind_binary_report(mixed, target=0.55)["target"] == 0.55
+
+
+def test_identical_option_rows_fit_once_with_their_count_as_weight() -> None:
+    """The linear model fits each class of identical (features, label) rows once, weighted by its
+    size: the classes are exactly the identical rows, and the decision values equal those of the
+    fit on every row written out (the same objective; only float rounding differs)."""
+    import numpy as np
+
+    from pipelines.core import blind
+
+    # few verbs and no per-item numbers in the question, so option rows repeat a lot
+    items = [ChoiceItem(key=f"q{n}", groups={"video": f"v{n % 4}"}, question="What is the person doing?",
+                        options=tuple(UnitRng(3, f"o{n}").sample(VERBS[:5], 4)),
+                        answer=UnitRng(4, f"a{n}").below(4), template=f"t{n % 2}") for n in range(400)]
+    rows = blind._hashed(features for item in items for features in blind._option_rows(item))
+    labels = np.array([int(i == item.answer) for item in items for i in range(4)])
+    classes = blind._row_classes(rows, labels)
+    dense = rows.toarray()
+    for a in range(0, len(labels), 37):
+        same = np.flatnonzero(classes == classes[a])
+        assert (labels[same] == labels[a]).all() and (dense[same] == dense[a]).all()
+        others = np.flatnonzero(classes != classes[a])
+        assert not ((labels[others] == labels[a]) & (dense[others] == dense[a]).all(axis=1)).any()
+    assert len(set(classes.tolist())) < len(labels) // 3  # the repeats the weighting saves
+    train, test = np.arange(0, 1200), np.arange(1200, 1600)
+    full = blind._fit_predict(rows[train], labels[train], rows[test])
+    weighted = blind._fit_distinct(rows, labels, classes, train, test)
+    assert np.allclose(weighted, full, rtol=0, atol=1e-6)  # decision values up to ~1.5

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from pipelines.core.accounting import Ledger, Reject
+from pipelines.core.accounting import Ledger, Reject, jsonl_of
 from pipelines.core.referring import phrase_for_rank, rank_people, resolve_phrase
 from pipelines.core.rng import UnitRng
 from pipelines.finebench.balance import cap_level, keep_probabilities
@@ -131,6 +131,10 @@ def test_reject_json_line_equals_json_dumps():
     for reject in (Reject("units", 'a/"b"\\c', "bad_box", "détail \n\t\x00 \u2028 ☃ \x7f"),
                    Reject("rows", "ann.csv:3", "duplicate_row")):
         assert reject.json_line() == json.dumps(reject.to_json(), sort_keys=True, ensure_ascii=False) + "\n"
+    heads = [("units", "x", "é \n"), ("rows", "x", "é \n"), ("units", "y", ""), ("units", "x", "é \n")]
+    mixed = [Reject(stage, f'u{i}/"{i % 3}"\\', reason, detail)
+             for i, (stage, reason, detail) in enumerate(heads * 3)]
+    assert jsonl_of(mixed) == "".join(r.json_line() for r in mixed) and jsonl_of([]) == ""
     ledger = Ledger()
     ledger.reject_all("units", [("u1", "x", ""), ("u2", "y", "d"), ("u3", "x", "")])
     assert ledger.stage("units").rejected == Counter({"x": 2, "y": 1})

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -101,6 +102,39 @@ def test_weighted_draws_are_distinct_and_follow_the_weights():
                      np.array([5, 1, 10, 4]) / 20 * total).pvalue > 0.001
 
 
+
+def _draws_one_row_at_a_time(weights: np.ndarray, uniforms: np.ndarray) -> list[list[int]]:
+    """The draws' definition, row by row: the running sums of the weights not yet drawn are
+    recomputed for every draw; the point ``min(floor(u * total), total - 1)`` picks the column after
+    the last running sum <= point (column 0 for a row with nothing left)."""
+    picked = []
+    for row, draws in zip(weights.tolist(), uniforms.tolist(), strict=True):
+        left, chosen = list(row), []
+        for u in draws:
+            total = sum(left)
+            point = min(int(u * total), total - 1)
+            chosen.append(sum(1 for running in itertools.accumulate(left) if running <= point))
+            left[chosen[-1]] = 0
+        picked.append(chosen)
+    return picked
+
+
+def test_weighted_draws_equal_recomputing_the_sums_every_draw():
+    """The one-pass draw (sums once, point moved past the drawn columns) picks exactly what the
+    definition picks, on integer weights with zeros, ties, huge and tiny weights, and rows with
+    fewer positive weights than draws."""
+    keys = [f"w{i}" for i in range(3000)]
+    streams = unit_uniforms(unit_seeds(5, keys), 8)
+    width = 9
+    columns = (streams[:, :width - 5] * 4).astype(np.int64)  # 0..3 for the first columns
+    weights = np.concatenate([columns, (streams[:, 3:8] * 3).astype(np.int64) ** 6], axis=1)
+    weights[::7] = 0
+    weights[1::7, 2:] = 0
+    uniforms = unit_uniforms(unit_seeds(6, keys), 3)
+    assert draw_without_replacement(weights, uniforms).tolist() == _draws_one_row_at_a_time(weights, uniforms)
+    assert (weights > 0).sum(axis=1).min() == 0 and (weights > 0).sum(axis=1).max() == width
+
+
 def test_vectorised_ranks_equal_rank_people(ava_files):
     rows, rejects, _ = read_annotation_columns(ava_files["csv"], KNOWN)
     persons, _ = group_keyframes(rows, rejects, set())
@@ -171,6 +205,18 @@ def test_box_hints_format_like_python():
     expected = ["Pay attention to the region [{:.3f}, {:.3f}, {:.3f}, {:.3f}] in the target frame.".format(*b)
                 for b in boxes.tolist()]
     assert box_hints(boxes).to_pylist() == expected
+
+
+
+def test_dense_unique_equals_np_unique():
+    from pipelines.finebench.columns import dense_unique
+
+    rng = np.random.default_rng(3)
+    for size, n in ((1, 0), (1, 5), (7, 3), (50, 400), (5000, 120)):
+        values = rng.integers(0, size, n)
+        used, inverse = dense_unique(values, size)
+        expected_used, expected_inverse = np.unique(values, return_inverse=True)
+        assert used.tolist() == expected_used.tolist() and inverse.tolist() == expected_inverse.tolist()
 
 
 def test_unit_keys_and_seeds_column_wise(ava_files):

@@ -9,12 +9,15 @@ environment is checked the same way.
 from __future__ import annotations
 
 import logging
+import os
 import zlib
 from pathlib import Path
 
 import pytest
 
+from pipelines.core import redact as redaction
 from pipelines.core.redact import redact
+from pipelines.core.rng import UnitRng
 from tests.badinput import run_cli
 from tests.conftest import SHARED_DATA
 from tests.llm_server import Fault, LoopbackLLMServer, user_text
@@ -94,3 +97,23 @@ def test_redaction_leaves_ordinary_text_alone() -> None:
     text = ("video G_VTkkb34gw scene 3: a person skis down (tokens: 120, key frame 0902); Basic "
             "training for the Bearer of bad news; risk-free sk-learn hf_hub_download")
     assert redact(text) == text
+
+
+def test_key_shapes_are_replaced_exactly_as_the_pattern_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``redact`` tries the key-shape pattern only where one of its literal starts occurs; on texts
+    mixing starts inside words, adjacent and overlapping candidates and whitespace runs, the result
+    is exactly ``_SHAPES.sub`` over the whole text."""
+    for name in [k for k in os.environ if redaction._SECRET_NAME.search(k)]:
+        monkeypatch.delenv(name)
+    for name in redaction.SECRET_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    pieces = ["sk-", "desk-", "hf_", "Bearer", "Basic", " ", "\n", "\t", "A1b2C3d4E5f6G7h8", "xoxb-",
+              "xoxz-", "AKIA", "ABCDEFGHIJKLMNOP", "0123456789", "_", "-", "risk-free", "é", "x", "."]
+    replaced = 0
+    for case in range(3000):
+        rng = UnitRng(0, f"redact/{case}")
+        text = "".join(rng.choice(pieces) for _ in range(1 + rng.below(24)))
+        expected = redaction._SHAPES.sub(redaction.MARK, text)
+        assert redact(text) == expected, text
+        replaced += expected != text
+    assert replaced > 300  # the corpus does exercise replacements, not only pass-through

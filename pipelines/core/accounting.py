@@ -33,6 +33,22 @@ class Reject:
                 f'"stage": {_quote(self.stage)}, "unit": {_quote(self.unit)}}}\n')
 
 
+def jsonl_of(rejects: Iterable[Reject]) -> str:
+    """``"".join(r.json_line() for r in rejects)``: the ``(detail, reason, stage)`` head of a line
+    is quoted once per distinct triple (a build repeats a handful), only the unit per line."""
+    heads: dict[tuple[str, str, str], str] = {}
+
+    def head(reject: Reject) -> str:
+        key = (reject.detail, reject.reason, reject.stage)
+        text = heads.get(key)
+        if text is None:
+            text = heads[key] = (f'{{"detail": {_quote(reject.detail)}, "reason": {_quote(reject.reason)}, '
+                                 f'"stage": {_quote(reject.stage)}, "unit": ')
+        return text
+
+    return "".join([f"{head(r)}{_quote(r.unit)}}}\n" for r in rejects])
+
+
 @dataclass
 class StageCount:
     inputs: int = 0

@@ -68,6 +68,16 @@ def _as_numbers(column: pa.Array, ok: np.ndarray, kind: pa.DataType) -> np.ndarr
     return pc.cast(safe, kind).to_numpy(zero_copy_only=False)
 
 
+def _numbers(column: pa.Array, pattern: str, kind: pa.DataType) -> tuple[np.ndarray, np.ndarray]:
+    """(rows matching ``pattern``, their values as ``kind`` with 0 elsewhere), checked and cast once
+    per distinct text: AVA's numeric columns repeat few texts (about a thousand box coordinates
+    with three decimals, a few hundred timestamps), so this is a hash per row, not a regex."""
+    encoded = pc.dictionary_encode(column)
+    codes = encoded.indices.to_numpy()
+    valid = _matches(encoded.dictionary, pattern)
+    return valid[codes], _as_numbers(encoded.dictionary, valid, kind)[codes]
+
+
 def _arrow_table(text: str, skip_header: bool) -> pa.Table | None:
     """String columns of a regular file, or None when some line does not have 8 fields."""
     bad_rows: list[int] = []
@@ -109,14 +119,12 @@ def read_annotation_columns(path: Path, known_actions: set[int]
     ok = np.array(_matches(encoded.dictionary, _VIDEO), dtype=bool)[encoded.indices.to_numpy()]
     uints = {}
     for name in ("timestamp", "action_id", "person_id"):
-        valid = _matches(cols[name], _UINT)
+        valid, uints[name] = _numbers(cols[name], _UINT, pa.int64())
         ok &= valid
-        uints[name] = _as_numbers(cols[name], valid, pa.int64())
     box = np.empty((len(ok), 4))
     for i, name in enumerate(("x1", "y1", "x2", "y2")):
-        valid = _matches(cols[name], _DECIMAL)
+        valid, box[:, i] = _numbers(cols[name], _DECIMAL, pa.float64())
         ok &= valid
-        box[:, i] = _as_numbers(cols[name], valid, pa.float64())
     lookup = np.zeros(max(max(known_actions, default=0), 0) + 1, dtype=bool)
     lookup[list(known_actions)] = True
     action = uints["action_id"]

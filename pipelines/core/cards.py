@@ -8,6 +8,7 @@ bar chart as inline SVG, so reports need no plotting library).
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Mapping
 from pathlib import Path
@@ -53,7 +54,10 @@ def size_category(n: int) -> str:
     return "1M<n<10M"
 
 
+@functools.lru_cache(maxsize=16)
 def _environment(folder: Path) -> Environment:
+    """One environment per folder and process, so each template is compiled once (Jinja2 checks
+    the file's modification time before reusing it)."""
     env = Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = pct

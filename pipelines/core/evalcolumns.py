@@ -11,6 +11,7 @@ are the same as whole columns; :func:`map_unique` renders once per distinct valu
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -129,11 +130,19 @@ def _items(lists: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
     return [pc.list_element(lists, i) for i in range(lists.type.list_size)]
 
 
-def json_string_list(lists: pa.Array | pa.ChunkedArray) -> list[Piece]:
-    """Pieces of ``json.dumps(list_of_strings, ensure_ascii=False)`` of a fixed_size_list column."""
+def escaped_items(lists: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    """:func:`json_escaped` of each item column of a fixed_size_list<string> column (both
+    :func:`json_string_list` and :func:`candidates` take them, so a caller writing both escapes once)."""
+    return [json_escaped(item) for item in _items(lists)]
+
+
+def json_string_list(lists: pa.Array | pa.ChunkedArray, escaped: Sequence[pa.Array] | None = None
+                     ) -> list[Piece]:
+    """Pieces of ``json.dumps(list_of_strings, ensure_ascii=False)`` of a fixed_size_list column
+    (``escaped``: its :func:`escaped_items`, when already made)."""
     pieces: list[Piece] = ["["]
-    for i, item in enumerate(_items(lists)):
-        pieces += [", " if i else "", *json_string(item)]
+    for i, item in enumerate(escaped_items(lists) if escaped is None else escaped):
+        pieces += [", " if i else "", '"', item, '"']
     return [*pieces, "]"]
 
 
@@ -144,15 +153,16 @@ def json_string_lists(lists: pa.Array | pa.ChunkedArray) -> pa.Array:
     return concat(["[", pc.binary_join(items, ", "), "]"])
 
 
-def candidates(options: pa.Array | pa.ChunkedArray) -> list[Piece]:
-    """Pieces of :func:`candidates_literal` for each row of a fixed_size_list<string> column.
+def candidates(options: pa.Array | pa.ChunkedArray, escaped: Sequence[pa.Array] | None = None) -> list[Piece]:
+    """Pieces of :func:`candidates_literal` for each row of a fixed_size_list<string> column
+    (``escaped``: its :func:`escaped_items`, when already made).
 
     Both of its forms are ``["A. <o1>", "B. <o2>", ...]`` with each option JSON-escaped: the plain
     form is taken only when no option holds anything ``json`` would escape.
     """
     pieces: list[Piece] = ["["]
-    for i, item in enumerate(_items(options)):
-        pieces += [", " if i else "", f'"{LETTERS[i]}. ', json_escaped(item), '"']
+    for i, item in enumerate(escaped_items(options) if escaped is None else escaped):
+        pieces += [", " if i else "", f'"{LETTERS[i]}. ', item, '"']
     return [*pieces, "]"]
 
 
@@ -223,10 +233,23 @@ def write_lines(path: Path, chunks: Iterable[pa.Array], header: str = "") -> Non
     One writer thread writes chunk *k* while the caller's iterator computes chunk *k + 1* (pyarrow
     kernels and file writes both release the GIL); at most two chunks are held at once.
     """
-    with atomic_open(path, "wb") as handle, ThreadPoolExecutor(1) as writer:
-        pending = writer.submit(handle.write, header.encode())
+    write_line_files([path], ((lines,) for lines in chunks), [header])
+
+
+def write_line_files(paths: Sequence[Path], chunks: Iterable[Sequence[pa.Array]],
+                     headers: Sequence[str]) -> None:
+    """:func:`write_lines` for several files filled in one pass: each chunk holds one string array
+    per file (so the caller builds the files' lines of the same rows together, sharing pieces)."""
+    with contextlib.ExitStack() as files, ThreadPoolExecutor(1) as writer:
+        handles = [files.enter_context(atomic_open(path, "wb")) for path in paths]
+
+        def write(blocks: Sequence[bytes | pa.Buffer]) -> None:
+            for handle, block in zip(handles, blocks, strict=True):
+                handle.write(block)
+
+        pending = writer.submit(write, [header.encode() for header in headers])
         for lines in chunks:
-            data = string_data(lines)
+            data = [string_data(part) for part in lines]
             pending.result()
-            pending = writer.submit(handle.write, data)
+            pending = writer.submit(write, data)
         pending.result()

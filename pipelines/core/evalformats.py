@@ -18,6 +18,7 @@ Column-wise equivalents for large exports are in :mod:`pipelines.core.evalcolumn
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,8 +56,12 @@ def jsonl_text(rows: Iterable[Mapping[str, Any]]) -> str:
     return "".join(json.dumps(dict(r), ensure_ascii=False) + "\n" for r in rows)
 
 
+@functools.lru_cache(maxsize=1)
 def export_templates() -> Environment:
-    """Strict Jinja2 environment over ``templates/exports`` (a missing variable is an error)."""
+    """Strict Jinja2 environment over ``templates/exports`` (a missing variable is an error).
+
+    One per process: Jinja2 keeps each compiled template in its environment (recompiling only when
+    the file changes), and compiling costs ~25 ms a template, more than rendering it."""
     return Environment(loader=FileSystemLoader(TEMPLATES_DIR / "exports"), undefined=StrictUndefined,
                        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 

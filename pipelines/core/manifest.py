@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pipelines
-from pipelines.core.accounting import Ledger
+from pipelines.core.accounting import Ledger, jsonl_of
 from pipelines.core.atomic import write_json, write_text
 from pipelines.core.buildindex import write_index
 from pipelines.core.redact import redact
@@ -81,7 +81,7 @@ def write_manifest(build_dir: Path, *, recipe: str, version: str, seed: int,
                    params: dict[str, Any], inputs: dict[str, Path | None], ledger: Ledger,
                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``rejects.jsonl`` and ``manifest.json``; return the manifest dict."""
-    write_text(build_dir / "rejects.jsonl", redact("".join(r.json_line() for r in ledger.rejects)))
+    write_text(build_dir / "rejects.jsonl", redact(jsonl_of(ledger.rejects)))
     manifest: dict[str, Any] = {
         "recipe": recipe,
         "version": version,

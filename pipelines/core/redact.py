@@ -26,6 +26,9 @@ _SHAPES = re.compile(
     r"|\b(?:Bearer|Basic)\s+(?=[A-Za-z0-9._~+/=\-]*\d)[A-Za-z0-9._~+/=\-]{16,}"  # Authorization
     r"|\bxox[abprs]-[A-Za-z0-9\-]{10,}"                                    # chat tokens
     r"|\bAKIA[0-9A-Z]{16}\b)")
+# Every _SHAPES match starts with one of these literals (the pattern is case-sensitive), so only
+# their occurrences need the regular expression: a large text without them is scanned by str.find.
+_SHAPE_STARTS = ("sk-", "hf_", "Bearer", "Basic", "xox", "AKIA")
 
 
 def secret_values(environ: dict[str, str] | None = None, extra: Iterable[str] = ()) -> list[str]:
@@ -41,7 +44,35 @@ def redact(text: str, extra: Iterable[str] = ()) -> str:
     for value in secret_values(extra=extra):
         if value in text:
             text = text.replace(value, MARK)
-    return _SHAPES.sub(MARK, text)
+    return _redact_shapes(text)
+
+
+def _starts(text: str) -> list[int]:
+    """Sorted positions where a literal of :data:`_SHAPE_STARTS` occurs."""
+    found: list[int] = []
+    for literal in _SHAPE_STARTS:
+        at = text.find(literal)
+        while at >= 0:
+            found.append(at)
+            at = text.find(literal, at + 1)
+    return sorted(found)
+
+
+def _redact_shapes(text: str) -> str:
+    """``_SHAPES.sub(MARK, text)``, trying the pattern only where a match can start.
+
+    Same left-to-right, non-overlapping replacement as ``sub``: a candidate inside an earlier match
+    is skipped, and ``match(text, at)`` sees the character before ``at`` for its ``\\b``."""
+    pieces: list[str] = []
+    done = 0
+    for at in _starts(text):
+        if at < done:
+            continue
+        found = _SHAPES.match(text, at)
+        if found:
+            pieces += [text[done:at], MARK]
+            done = found.end()
+    return "".join([*pieces, text[done:]]) if pieces else text
 
 
 class RedactingFilter(logging.Filter):

@@ -32,12 +32,13 @@ def derive_seeds(seed: int, keys: Sequence[str] | Sequence[bytes]) -> list[bytes
     """:func:`derive_seed` of many keys (str, or their UTF-8 bytes), as 8-byte little-endian
     digests (``numpy.frombuffer`` of their concatenation with dtype ``<u8`` gives the seeds); the
     common prefix is hashed once."""
-    prefix = blake2b(f"{seed}\x1f".encode(), digest_size=8)
+    start = blake2b(f"{seed}\x1f".encode(), digest_size=8).copy  # bound once: ~2 keys a question
     digests = []
+    append = digests.append
     for key in keys:
-        hasher = prefix.copy()
+        hasher = start()
         hasher.update(key.encode() if isinstance(key, str) else key)
-        digests.append(hasher.digest())
+        append(hasher.digest())
     return digests
 
 

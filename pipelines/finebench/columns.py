@@ -27,6 +27,8 @@ from pipelines.finebench.vocabulary import CATEGORIES, Template
 WRONG_SLOTS = np.array([[c for c in range(4) if c != s] for s in range(4)])
 _SCHEMA = MCQ_FEATURES.arrow_schema
 _CATEGORY_TEXTS = pa.array(CATEGORIES, pa.string())
+_LETTER_TEXTS = pa.array(list("ABCD"), pa.string())
+_TIER_TEXTS = pa.array(["a", "b", "c", "t"], pa.string())  # t: a true option (NOT form)
 
 
 @dataclass(frozen=True)
@@ -57,24 +59,36 @@ def video_inputs(persons: PersonTable, units: UnitTable) -> list[VideoInput]:
     return inputs
 
 
-_THOUSANDTHS = pa.array([f"{k / 1000:.3f}" for k in range(1001)], pa.string())
+_HINT_START, _HINT_SEPARATOR, _HINT_END = "Pay attention to the region [", ", ", "] in the target frame."
+_HINT = _HINT_START + _HINT_SEPARATOR.join(["{:.3f}"] * 4) + _HINT_END
+# Corner i's text with the literal before it (and after the last): one of 1001 per coordinate.
+_CORNERS = [pa.array([f"{before}{k / 1000:.3f}{after}" for k in range(1001)], pa.string())
+            for before, after in ((_HINT_START, ""), (_HINT_SEPARATOR, ""), (_HINT_SEPARATOR, _HINT_END))]
 
 
 def box_hints(box: np.ndarray) -> pa.Array:
     """"Pay attention to the region [x1, y1, x2, y2] in the target frame." per box, each coordinate
-    as ``f"{v:.3f}"``. Coordinates lie in [0, 1], so the text is one of 1001 (looked up by
-    thousandths); a value within 1e-6 of a rounding tie is formatted by Python instead."""
-    scaled = box.ravel() * 1000.0
+    as ``f"{v:.3f}"``. Coordinates lie in [0, 1], so each corner's text (with the literal around
+    it) is one of 1001, looked up by thousandths and joined (four pieces a row); a box with a value
+    within 1e-6 of a rounding tie is formatted by Python instead."""
+    scaled = box.reshape(-1, 4) * 1000.0
     thousandths = np.rint(scaled).astype(np.int64)
-    near_tie = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
-    text = _THOUSANDTHS.take(pa.array(thousandths))
+    tables = (_CORNERS[0], _CORNERS[1], _CORNERS[1], _CORNERS[2])
+    corners = [table.take(pa.array(thousandths[:, i])) for i, table in enumerate(tables)]
+    hints = pc.binary_join_element_wise(*corners, "")
+    near_tie = (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).any(axis=1)
     if near_tie.any():
-        exact = np.array(text.to_pylist(), dtype=object)
-        exact[near_tie] = [f"{v:.3f}" for v in box.ravel()[near_tie].tolist()]
-        text = pa.array(exact, pa.string())
-    corners = [text.take(pa.array(np.arange(i, len(scaled), 4))) for i in range(4)]
-    return pc.binary_join_element_wise("Pay attention to the region [", corners[0], ", ", corners[1], ", ",
-                                       corners[2], ", ", corners[3], "] in the target frame.", "")
+        exact = [_HINT.format(*values) for values in box.reshape(-1, 4)[near_tie].tolist()]
+        hints = pc.replace_with_mask(hints, pa.array(near_tie), pa.array(exact, pa.string()))
+    return hints
+
+
+def dense_unique(values: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for integers in ``[0, size)``, by a presence
+    mask instead of a sort (the sizes here are small: persons of a video, templates x phrases)."""
+    present = np.zeros(size, dtype=bool)
+    present[values] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
 
 
 def _take(texts: pa.Array | list[str], codes: np.ndarray) -> pa.DictionaryArray:
@@ -84,7 +98,7 @@ def _take(texts: pa.Array | list[str], codes: np.ndarray) -> pa.DictionaryArray:
         texts = pa.array(texts, pa.string())
     codes = np.asarray(codes, dtype=np.int64).ravel()
     if len(texts) > 64:
-        used, codes = np.unique(codes, return_inverse=True)
+        used, codes = dense_unique(codes, len(texts))
         texts = texts.take(pa.array(used))
     return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), texts)
 
@@ -139,7 +153,7 @@ def question_table(ctx: GenerationContext, video: VideoInput, accepted: np.ndarr
     (options made by the fallback path)."""
     n = len(accepted)
     person = video.unit_person[accepted]
-    used_persons, person_index = np.unique(person, return_inverse=True)
+    used_persons, person_index = dense_unique(person, len(video.timestamp))
     template = template[accepted]
     truth = answer_option(ctx, ctx.template_style[template], answer)
     options = np.empty((n, 4), dtype=np.int64)
@@ -150,10 +164,10 @@ def question_table(ctx: GenerationContext, video: VideoInput, accepted: np.ndarr
              else ctx.option_texts)
 
     span = int(counts.max(initial=0)) + 1
-    rank_count, phrase_code = np.unique(ranks[person] * span + counts[person], return_inverse=True)
+    rank_count, phrase_code = dense_unique(ranks[person] * span + counts[person], span * span)
     phrases = [phrase_for_rank(rc // span, rc % span) for rc in rank_count.tolist()]
     width = max(len(phrases), 1)
-    pairs, pair_index = np.unique(template * width + phrase_code, return_inverse=True)
+    pairs, pair_index = dense_unique(template * width + phrase_code, len(ctx.templates) * width)
     questions = [_render(ctx.templates[p // width], phrases[p % width]) for p in pairs.tolist()]
 
     sizes = ctx.answer_size[answer]
@@ -163,24 +177,26 @@ def question_table(ctx: GenerationContext, video: VideoInput, accepted: np.ndarr
     times = (video.timestamp[person].astype(np.float64)[:, None] + frame_offsets[None, :]).astype(np.float32)
     columns = {
         "id": pc.replace_substring(keys.take(pa.array(accepted)), "/", "_"),
-        "video_id": _take([video.video_id], np.zeros(n)),
+        "video_id": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)),
+                                                   pa.array([video.video_id])),
         "timestamp": pa.array(video.timestamp[person].astype(np.int32)),
         "person_id": pa.array(video.person_id[person].astype(np.int32)),
         "bbox": pa.FixedSizeListArray.from_arrays(pa.array(video.box[person].astype(np.float32).ravel()), 4),
         "num_persons": pa.array(counts[person].astype(np.int32)),
         "person_rank": pa.array(ranks[person].astype(np.int32)),
         "referring_phrase": _take(phrases, phrase_code),
-        "category": _take(list(CATEGORIES), video.unit_category[accepted]),
+        "category": _take(_CATEGORY_TEXTS, video.unit_category[accepted]),
         "action_ids": _lists(pa.array(truth_ids.astype(np.int32)), sizes),
         "action_names": _lists(_take(ctx.action_names, truth_ids), sizes),
         "is_compound": pa.array(sizes > 1),
         "template_id": _take(ctx.template_ids, template),
         "question": _take(questions, pair_index),
         "options": pa.FixedSizeListArray.from_arrays(_take(texts, options), 4),
-        "answer": _take(list("ABCD"), slot),
+        "answer": _take(_LETTER_TEXTS, slot),
         "answer_text": _take(ctx.option_texts, truth),
-        "distractor_tiers": pa.FixedSizeListArray.from_arrays(_take(["a", "b", "c", "t"], tiers), 3),
-        "box_hint": _take(box_hints(video.box[used_persons]), person_index),
+        "distractor_tiers": pa.FixedSizeListArray.from_arrays(_take(_TIER_TEXTS, tiers), 3),
+        "box_hint": pa.DictionaryArray.from_arrays(pa.array(person_index.astype(np.int32)),  # all used
+                                                   box_hints(video.box[used_persons])),
         "frame_times": _lists(pa.array(times.ravel()), np.full(n, len(frame_offsets))),
         "frame_keys": _lists(pa.array([], pa.string()), np.zeros(n, np.int64)),
         "in_subset": pa.array(np.zeros(n, dtype=bool)),

@@ -18,7 +18,7 @@ The bytes are exactly those of the per-record writers in :mod:`pipelines.core.ev
 ``frames.times(float(timestamp))`` the generator computed, not the table's float32 column.
 The files are built column-wise from the ``pyarrow.Table``, :data:`CHUNK_ROWS` rows at a time
 (pyarrow kernels per column, one concatenation per line; the next chunk is built while the last
-is written). Python runs once per distinct timestamp and per distinct value needing escapes.
+is written). Python runs once per distinct timestamp of a config and per distinct value needing escapes.
 Null values are refused (``ValueError``).
 """
 
@@ -35,13 +35,14 @@ import pyarrow.compute as pc
 from pipelines.core.atomic import write_text
 from pipelines.core.evalcolumns import (
     candidates,
+    escaped_items,
     json_string,
     json_string_list,
     json_string_lists,
     jsonl_lines,
     map_unique,
     tsv_lines,
-    write_lines,
+    write_line_files,
 )
 from pipelines.core.evalformats import render_export
 from pipelines.finebench.config import FrameWindow
@@ -50,16 +51,25 @@ TSV_HEADER = ("index", "id", "video", "question", "candidates", "answer", "categ
               "frame_times", "referring_phrase")
 JSONL_KEYS = ("id", "video_id", "timestamp", "question", "options", "answer", "category",
               "frame_times", "frame_keys", "referring_phrase", "box_hint")
+READ_COLUMNS = [k for k in JSONL_KEYS if k != "frame_times"]  # the table columns either file reads
 CHUNK_ROWS = 32_768  # rows per text batch: bounds memory and keeps 32-bit string offsets safe
 
 
-def _chunks(table: pa.Table) -> Iterator[tuple[int, pa.Table]]:
+def _line_chunks(table: pa.Table, frames: FrameWindow) -> Iterator[tuple[pa.Array, pa.Array]]:
+    """(TSV lines, JSONL lines) per :data:`CHUNK_ROWS` rows: each chunk's columns are made
+    contiguous once and its options JSON-escaped once for both files."""
+    tsv_times = frame_times_text(table, frames, _repr_list)
+    json_times = frame_times_text(table, frames, json.dumps)
     for start in range(0, table.num_rows, CHUNK_ROWS):
-        yield start, table.slice(start, CHUNK_ROWS)
+        part = table.select(READ_COLUMNS).slice(start, CHUNK_ROWS).combine_chunks()
+        escaped = escaped_items(part["options"])
+        yield (tsv_lines_of(part, tsv_times.slice(start, CHUNK_ROWS), start, escaped),
+               jsonl_lines_of(part, json_times.slice(start, CHUNK_ROWS), escaped))
 
 
-def _frame_times(table: pa.Table, frames: FrameWindow, text: Callable[[list[float]], str]) -> pa.Array:
-    """``text`` of the generator's float64 frame times, computed once per distinct timestamp."""
+def frame_times_text(table: pa.Table, frames: FrameWindow, text: Callable[[list[float]], str]) -> pa.Array:
+    """``text`` of the generator's float64 frame times of every row, computed once per distinct
+    timestamp of the whole table (not per chunk)."""
     return map_unique(table["timestamp"], lambda t: text(frames.times(float(t))))
 
 
@@ -68,29 +78,34 @@ def _repr_list(times: list[float]) -> str:
 
 
 def _check_nulls(config: str, table: pa.Table) -> None:
-    for name in (k for k in JSONL_KEYS if k != "frame_times"):  # every column either file reads
+    for name in READ_COLUMNS:
         column = table[name]
         if column.null_count or (name in ("options", "frame_keys") and pc.list_flatten(column).null_count):
             raise ValueError(f"finebench exports: config {config!r} has nulls in {name!r}")
 
 
-def tsv_lines_of(table: pa.Table, frames: FrameWindow, start: int = 0) -> pa.Array:
-    """The VLMEvalKit TSV rows of ``table`` (``index`` counts from ``start``), header excluded."""
+def tsv_lines_of(table: pa.Table, frame_times: pa.Array, start: int = 0,
+                 escaped: list[pa.Array] | None = None) -> pa.Array:
+    """The VLMEvalKit TSV rows of ``table`` (``index`` counts from ``start``), header excluded;
+    ``frame_times``: :func:`frame_times_text` of these rows with ``repr`` lists; ``escaped``: the
+    options' :func:`escaped_items` when already made."""
     index = pa.array(np.arange(start, start + table.num_rows)).cast(pa.string())
-    return tsv_lines([index, table["id"], table["video_id"], table["question"], candidates(table["options"]),
-                      table["answer"], table["category"], table["timestamp"].cast(pa.string()),
-                      _frame_times(table, frames, _repr_list), table["referring_phrase"]])
+    return tsv_lines([index, table["id"], table["video_id"], table["question"],
+                      candidates(table["options"], escaped), table["answer"], table["category"],
+                      table["timestamp"].cast(pa.string()), frame_times, table["referring_phrase"]])
 
 
-def jsonl_lines_of(table: pa.Table, frames: FrameWindow) -> pa.Array:
-    """The lmms-eval JSONL lines of ``table``."""
+def jsonl_lines_of(table: pa.Table, frame_times: pa.Array, escaped: list[pa.Array] | None = None
+                   ) -> pa.Array:
+    """The lmms-eval JSONL lines of ``table``; ``frame_times``: :func:`frame_times_text` of these
+    rows with ``json.dumps``; ``escaped``: the options' :func:`escaped_items` when already made."""
     keys = table["frame_keys"]
     any_keys = bool(pc.max(pc.list_value_length(keys)).as_py())
     values = {name: json_string(table[name]) for name in
               ("id", "video_id", "question", "answer", "category", "referring_phrase", "box_hint")}
     values |= {"timestamp": table["timestamp"].cast(pa.string()),
-               "options": json_string_list(table["options"]),
-               "frame_times": _frame_times(table, frames, json.dumps),
+               "options": json_string_list(table["options"], escaped),
+               "frame_times": frame_times,
                "frame_keys": json_string_lists(keys) if any_keys else "[]"}
     return jsonl_lines({key: values[key] for key in JSONL_KEYS})
 
@@ -103,10 +118,8 @@ def write_exports(build_dir: Path, configs: dict[str, pa.Table], frames: FrameWi
     for config, table in configs.items():
         _check_nulls(config, table)
         tsv = build_dir / "exports" / "vlmevalkit" / f"FineBench_{config}.tsv"
-        write_lines(tsv, (tsv_lines_of(part, frames, start) for start, part in _chunks(table)),
-                    header="\t".join(TSV_HEADER) + "\n")
         rows = lmms_dir / f"finebench_{config}.jsonl"
-        write_lines(rows, (jsonl_lines_of(part, frames) for _, part in _chunks(table)))
+        write_line_files([tsv, rows], _line_chunks(table, frames), ["\t".join(TSV_HEADER) + "\n", ""])
         task = lmms_dir / f"finebench_{config}.yaml"
         write_text(task, render_export("lmms_eval_finebench_task.yaml.j2", task=f"finebench_{config}",
                                        data_attribute=f"FINEBENCH_{config.upper()}_JSONL",
