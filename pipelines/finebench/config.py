@@ -49,14 +49,14 @@ class FinebenchParams(StrictModel):
     share_slack: float = Field(0.03, ge=0.0, le=0.2,
                                description="cross mode: a category's share of the kept questions "
                                            "may differ from its share of the units by this much")
-    not_form: bool = Field(False, description="cross mode: units whose key is capped may be asked "
+    not_form: bool = Field(True, description="cross mode: units whose key is capped may be asked "
                                               "\"which one is {person} NOT doing?\" (three true "
                                               "actions, one false key; notplan.py)")
     not_donors: float = Field(1.0, ge=0.0, le=1.0,
                               description="NOT form: chance that a kept unit whose person shows three "
                                           "non-pose actions is asked in the NOT form (it can then "
                                           "host a pose as the key)")
-    pose_pairs: bool = Field(False, description="cross mode: a movement question shows another pose as "
+    pose_pairs: bool = Field(True, description="cross mode: a movement question shows another pose as "
                                                 "wrong only as often as other questions show both "
                                                 "(posepairs.py)")
     tier_a_boost: float = Field(3.0, gt=0, description="per_category mode: weight multiplier for "
