@@ -131,6 +131,8 @@ class ShardStream:
         with output_faults(self._target()):
             self.writer.write_table(group, row_group_size=group.num_rows)
         self.flushed += group.num_rows
+        del group
+        pa.default_memory_pool().release_unused()  # else the next config's row group adds to it
         if self.flushed - shard * self.rows_per_shard == self._shard_rows(shard):
             self.writer.close()
             self.writer = None
