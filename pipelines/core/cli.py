@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipelines.core.buildlock import build_lock
 from pipelines.core.executors import make_executor
-from pipelines.core.orchestrator import row_count, run_build
+from pipelines.core.orchestrator import run_build
 from pipelines.core.params_cli import add_params_arguments, params_from_args
 from pipelines.core.recipe import Recipe
 from pipelines.core.registry import load_recipe
@@ -54,9 +55,10 @@ def check_build_options(args: argparse.Namespace) -> None:
     BuildOptions(version=args.version, workers=args.workers)
 
 
-def empty_build_status(tables: dict[str, object], ledger: object, allow_empty: bool) -> int:
-    """0 when the build kept rows; else print one loud line and return 1 (0 with --allow-empty)."""
-    if any(row_count(table) for table in tables.values()):  # type: ignore[arg-type]
+def empty_build_status(counts: Mapping[str, int], ledger: object, allow_empty: bool) -> int:
+    """0 when the build kept rows (``counts``: rows per config); else print one loud line and
+    return 1 (0 with --allow-empty)."""
+    if any(counts.values()):
         return 0
     rejected = {stage: dict(count.rejected) for stage, count in getattr(ledger, "stages", {}).items()
                 if count.rejected}
@@ -77,7 +79,7 @@ def build_handler(args: argparse.Namespace) -> int:
     print(format_summary(f"{recipe.name} v{args.version}", outcome.ledger, {
         **recipe.cli.summary(outcome), "output": outcome.build_dir, "time": outcome.timings.format()}))
     status = 0 if outcome.ledger.reconciles() else 1
-    return status or empty_build_status(outcome.tables, outcome.ledger, args.allow_empty)
+    return status or empty_build_status(outcome.counts, outcome.ledger, args.allow_empty)
 
 
 def add_push(actions: argparse._SubParsersAction, recipe: str) -> None:

@@ -19,6 +19,14 @@ the same sequence:
    writes exports, card and report and returns the statistics.
 6. The manifest, the work cache cleared.
 
+A recipe whose inputs can be large declares a :class:`Stream` instead of using ``assemble`` and
+``publish``: its unit results stay in the work cache (``build.results`` reads them back one at a
+time) and its rows are never all in memory. Steps 4-5 become passes over the first pass's results
+in unit order (core/streamed.py): ``prepare`` (build-wide decisions such as caps, from its own
+passes over ``build.results``), a counting pass of ``emit``, then one pass that writes the shards,
+feeds the recipe's sink (exports, folded statistics, samples) and adds each unit's tally (as
+``emit`` left it) into the ledger; then ``publish`` writes card and report from the sink.
+
 Rules every recipe keeps: unit keys are unique and stable; randomness comes from
 ``UnitRng(seed, "<unit key>/<purpose>")``; a media unit writes only its own files, atomically, and
 lists them (relative to the build folder) in its :class:`UnitResult`; unit functions are
@@ -33,10 +41,11 @@ build``), the run-contract test suite and ``push`` then pick it up.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 from datasets import Features
@@ -48,7 +57,8 @@ from pipelines.core.requires import Requirement
 from pipelines.core.summary import Stopwatch
 from pipelines.core.tally import Tally
 
-Rows = pa.Table | list[dict[str, Any]]
+Row = dict[str, Any]
+Rows = pa.Table | list[Row]
 
 
 @dataclass
@@ -121,14 +131,19 @@ class Build:
     clock: Stopwatch = field(default_factory=Stopwatch)
     ledger: Ledger = field(default_factory=Ledger)
     passes: list[UnitPass] = field(default_factory=list)  # the passes run, in order
-    results: dict[str, list[UnitResult]] = field(default_factory=dict)
+    results: dict[str, Sequence[UnitResult]] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     manifest_extra: dict[str, Any] = field(default_factory=dict)
     input_files: InputFiles | None = None  # set by the orchestrator once the inputs are read
 
     def payloads(self, pass_name: str) -> list[Any]:
-        """The payloads of the pass's units that did not fail, in unit order."""
-        return [result.payload for result in self.results[pass_name] if not result.failed]
+        """The payloads of the pass's units that did not fail, in unit order (for a streamed
+        recipe, all read into memory: prefer iterating :meth:`stream_payloads`)."""
+        return list(self.stream_payloads(pass_name))
+
+    def stream_payloads(self, pass_name: str) -> Iterator[Any]:
+        """The payloads of the pass's units that did not fail, in unit order, one at a time."""
+        return (result.payload for result in self.results[pass_name] if not result.failed)
 
 
 def no_media(_build: Build) -> list[UnitPass]:
@@ -154,6 +169,31 @@ class CliSpec:
     extra: Callable[[argparse._SubParsersAction], None] | None = None
 
 
+class Sink(Protocol):
+    """What a streamed recipe's rows are fed to, unit by unit in unit order."""
+
+    def add(self, result: UnitResult, rows: Mapping[str, Sequence[Row]]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Stream:
+    """The hooks of a streamed recipe (see the module docstring).
+
+    - ``prepare(build)``: build-wide decisions, kept in ``build.state``; it may rewrite stored
+      results (``build.results[name].replace``), e.g. after LLM post-passes.
+    - ``emit(build, result) -> {config: rows}``: the rows of one unit of the first pass in
+      canonical order (a failed unit's result is passed too); it may adjust ``result.tally``. It
+      must be pure: it runs once to count rows and once to write them.
+    - ``sink(build, counts)``: a context manager giving the :class:`Sink` (``counts``: rows per
+      config, known before the first row arrives); ``publish(build, sink) -> stats`` after it closed.
+    """
+
+    prepare: Callable[[Build], None]
+    emit: Callable[[Build, UnitResult], Mapping[str, Sequence[Row]]]
+    sink: Callable[[Build, Mapping[str, int]], AbstractContextManager[Any]]
+    publish: Callable[[Build, Any], dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Recipe:
     name: str
@@ -162,13 +202,14 @@ class Recipe:
     configs: Mapping[str, ConfigSpec]
     input_files: Callable[[Any], InputFiles]
     plan: Callable[[Build], Plan]
-    assemble: Callable[[Build], dict[str, Rows]]
-    publish: Callable[[Build, dict[str, Rows]], dict[str, Any]]
     demo: Callable[[Path], tuple[Any, dict[str, Any]]]  # folder -> (inputs, options)
     cli: CliSpec
     media: Callable[[Build], list[UnitPass]] = no_media
+    assemble: Callable[[Build], dict[str, Rows]] | None = None  # with publish, unless stream is set
+    publish: Callable[[Build, dict[str, Rows]], dict[str, Any]] | None = None
     requires: tuple[Requirement, ...] = ()
     check: Callable[[Any, Any, Mapping[str, Any]], None] | None = None  # (inputs, params, options)
+    stream: Stream | None = None  # set: assemble/publish are not used (see the module docstring)
 
 
 @dataclass
@@ -176,9 +217,10 @@ class BuildOutcome:
     """What :func:`run_build` returns."""
 
     build: Build
-    tables: dict[str, Rows]
+    tables: dict[str, Rows]  # a streamed recipe's only when the build was asked to keep them
     stats: dict[str, Any]
     manifest: dict[str, Any]
+    counts: dict[str, int] = field(default_factory=dict)  # rows per config
 
     @property
     def build_dir(self) -> Path:

@@ -21,6 +21,8 @@ from datasets import Features
 from pipelines.core.atomic import output_faults, temp_path_for
 
 DEFAULT_ROWS_PER_SHARD = 100_000
+ROW_GROUP_ROWS = 50_000  # most rows per row group
+WRITE_OPTIONS: dict[str, Any] = {"compression": "zstd", "write_statistics": True, "use_dictionary": True}
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,20 @@ def write_shards(root: Path, config: str, split: str, rows: list[dict[str, Any]]
         tmp = temp_path_for(target)
         with output_faults(target):
             try:
-                pq.write_table(table, tmp, compression="zstd", write_statistics=True,
-                               use_dictionary=True, row_group_size=min(max(table.num_rows, 1), 50_000))
+                pq.write_table(table, tmp, **WRITE_OPTIONS,
+                               row_group_size=min(max(table.num_rows, 1), ROW_GROUP_ROWS))
                 os.replace(tmp, target)
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
         written.append(target)
+    remove_stale(out_dir, split, written)
+    return ShardSet(config=config, split=split, files=written, num_rows=whole.num_rows)
+
+
+def remove_stale(out_dir: Path, split: str, written: list[Path]) -> None:
+    """Remove the shards of ``split`` in ``out_dir`` that are not in ``written`` (an earlier run's)."""
     keep = {p.name for p in written}
     for stale in out_dir.glob(f"{split}-*-of-*.parquet"):
         if stale.name not in keep:
             stale.unlink()
-    return ShardSet(config=config, split=split, files=written, num_rows=whole.num_rows)

@@ -11,7 +11,7 @@ import hashlib
 import json
 import pickle
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,12 +64,36 @@ def map_cached(executor: Executor, fn: Callable[[C, T], R], context: C, items: S
     if valid is not None:
         results = [r if r is not None and valid(r) else None for r in results]  # type: ignore[arg-type]
     todo = [i for i, result in enumerate(results) if result is None]
+    for index, result in _run_missing(executor, fn, context, items, keys, cache, desc, todo, stored):
+        results[index] = result
+    return results  # type: ignore[return-value]
+
+
+def fill_cached(executor: Executor, fn: Callable[[C, T], R], context: C, items: Sequence[T],
+                keys: Sequence[str], cache: WorkCache, desc: str,
+                valid: Callable[[R], bool] | None = None,
+                stored: Callable[[int], None] | None = None) -> dict[int, UnitFailure]:
+    """:func:`map_cached` that keeps no result in memory: afterwards every unit's result is in
+    ``cache`` except the failed ones, returned by unit index. Cached units are checked one at a
+    time, so the driver's memory does not grow with the number of units."""
+    todo = [i for i, key in enumerate(keys) if not _usable(cache.get(key), valid)]
+    return {index: result for index, result in
+            _run_missing(executor, fn, context, items, keys, cache, desc, todo, stored)
+            if isinstance(result, UnitFailure)}
+
+
+def _usable(result: Any, valid: Callable[[Any], bool] | None) -> bool:
+    return result is not None and (valid is None or valid(result))
+
+
+def _run_missing(executor: Executor, fn: Callable[[C, T], R], context: C, items: Sequence[T],
+                 keys: Sequence[str], cache: WorkCache, desc: str, todo: list[int],
+                 stored: Callable[[int], None] | None) -> Iterator[tuple[int, R | UnitFailure]]:
+    """Run the units at ``todo``; store each success as it arrives; yield (index, result)."""
     for index, result in zip(todo, executor.map(fn, context, [items[i] for i in todo], desc=desc),
                              strict=True):
-        results[index] = result
-        if isinstance(result, UnitFailure):
-            continue
-        cache.put(keys[index], result)
-        if stored is not None:
-            stored(index)
-    return results  # type: ignore[return-value]
+        if not isinstance(result, UnitFailure):
+            cache.put(keys[index], result)
+            if stored is not None:
+                stored(index)
+        yield index, result

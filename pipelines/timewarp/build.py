@@ -39,9 +39,10 @@ def build_timewarp(source: Path, params: TimewarpParams, out_root: Path, version
                    on_unit: UnitHook | None = None) -> TimewarpResult:
     """Build ``<out_root>/timewarp/<version>/`` from FineVideo metadata at ``source``.
 
-    ``llm`` configures the LLM back-end used when ``params.llm == "openai"``."""
+    ``llm`` configures the LLM back-end used when ``params.llm == "openai"``. The result holds
+    every video's output and every row in memory (the CLI's build streams them instead)."""
     outcome = run_build(RECIPE, TimewarpInputs(source, videos), params, out_root, version, executor,
-                        options={"llm": llm}, on_unit=on_unit)
+                        options={"llm": llm}, on_unit=on_unit, keep_tables=True)
     records: dict[str, list[dict[str, Any]]] = outcome.tables  # type: ignore[assignment]
     return TimewarpResult(outcome.build_dir, outcome.build.payloads("videos"), records, outcome.ledger,
                           outcome.stats, outcome.manifest, outcome.timings)

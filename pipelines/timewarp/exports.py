@@ -20,13 +20,16 @@ LLaVA-Hound, LLaVA) are not written (a stale copy from an earlier build is remov
 LLaMA-Factory are written text-only: string message contents, no ``images`` / ``videos`` keys, no
 ``<video>`` tag (an empty ``images`` list makes TRL treat a text model as a vision one).
 
-Evaluators (:func:`write_evaluator_exports`): ``vlmevalkit/TimeWar_{normal,shuffled,paired}.tsv``
+Evaluators: ``vlmevalkit/TimeWar_{normal,shuffled,paired}.tsv``
 + ``timewar_dataset.py``; ``lmms_eval/timewar_{normal,shuffled,paired}.yaml``, ``utils.py`` and the
 JSONL. ``paired`` holds both versions (normal rows first) and scores pairs by ``pair_id``. Both
 scorers embed :mod:`pipelines.core.answers` and :mod:`pipelines.core.evalframes` verbatim.
 
 Free text never contains a media placeholder: ``<video>``/``<image>`` inside captions are written
 without angle brackets, so placeholder counts always equal the media counts.
+
+Every file is written as a stream (:class:`~pipelines.timewarp.exportstream.ExportStream`, fed
+unit by unit in a streamed build); ``exportstream.write_exports`` feeds it whole record lists.
 """
 from __future__ import annotations
 
@@ -36,8 +39,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipelines.core.atomic import write_text
-from pipelines.core.evalformats import candidates_literal, jsonl_text, render_export, tsv_text
+from pipelines.core.evalformats import candidates_literal, render_export, tsv_text
 
 Row = dict[str, Any]
 CHOSEN_SCORE, REJECTED_SCORE = 1.0, 0.0
@@ -72,6 +74,10 @@ class Frames:
         self.build_dir = build_dir
         self.rendered = (build_dir / "media").exists()
         self._cache: dict[str, list[str]] = {}
+
+    def forget(self) -> None:
+        """Drop the frame lists looked up so far (a streamed build looks them up unit by unit)."""
+        self._cache.clear()
 
     def __call__(self, video: str) -> list[str]:
         """Paths (relative to the build folder) of ``video``'s frames, in numeric order."""
@@ -178,68 +184,24 @@ def json_list(rows: Sequence[Row]) -> str:
     return "[\n" + body + ("\n" if rows else "") + "]\n"
 
 
+def tsv_row(index: int, r: Row, variant_column: bool = False) -> list[Any]:
+    """One TimeWar TSV row; ``video`` is the clip path without ``.mp4`` (read as
+    ``<root>/<video>.mp4``); ``variant_column`` adds ``variant`` (the paired TSV)."""
+    return [index, r["id"], r["video"].removesuffix(".mp4"), r["question"], candidates_literal(r["options"]),
+            r["answer"], r["question_kind"], r["pair_id"], *([r["variant"]] if variant_column else [])]
+
+
 def vlmevalkit_tsv(rows: Sequence[Row], variant_column: bool = False) -> str:
-    """TimeWar TSV; ``video`` is the clip path without ``.mp4`` (read as ``<root>/<video>.mp4``);
-    ``variant_column`` adds ``variant`` (the paired TSV)."""
+    """The TimeWar TSV of ``rows`` (see :func:`tsv_row`)."""
     extra = ("variant",) if variant_column else ()
-    return tsv_text(TSV_COLUMNS + extra, ([i, r["id"], r["video"].removesuffix(".mp4"), r["question"],
-                                           candidates_literal(r["options"]), r["answer"], r["question_kind"],
-                                           r["pair_id"], *(r["variant"] for _ in extra)]
-                                          for i, r in enumerate(rows)))
+    return tsv_text(TSV_COLUMNS + extra, (tsv_row(i, r, variant_column) for i, r in enumerate(rows)))
 
 
-def write_trainer_exports(build_dir: Path, records: Mapping[str, Sequence[Row]]) -> list[Path]:
-    """Trainer exports matching the build: see the module doc for the build without media."""
-    out, frames = build_dir / "exports", Frames(build_dir)
-    media = frames.rendered
-    files: dict[Path, str] = {
-        out / "trl" / "dpo.jsonl": jsonl_text(trl_dpo(records["dpo"], frames)),
-        out / "trl" / "kto.jsonl": jsonl_text(trl_kto(records["kto"], frames)),
-        out / "llamafactory" / "dataset_info.json": json.dumps(dataset_info(media), indent=2) + "\n",
-    }
-    for name, rows in llamafactory(records, media).items():
-        files[out / "llamafactory" / f"{name}.json"] = json_list(rows)
-    if media:
-        files[out / MEDIA_ONLY[0]] = jsonl_text(llava_hound_dpo(records["dpo"]))
-        files[out / MEDIA_ONLY[1]] = json_list(llava_sft(records["sft"]))
-    else:
-        for name in MEDIA_ONLY:
-            (out / name).unlink(missing_ok=True)
-    for path, text in files.items():
-        write_text(path, text)
-    return list(files)
-
-
-def _task_yaml(name: str, rows: Sequence[Row], paired: bool) -> str:
-    kinds = sorted({r["question_kind"] for r in rows})
+def task_yaml(name: str, kinds: set[str], paired: bool) -> str:
     metrics = ["accuracy", *(f"accuracy_{v}" for v in TIMEWAR_VARIANTS if paired),
-               *(f"accuracy_{k}" for k in kinds if not paired)]
+               *(f"accuracy_{k}" for k in sorted(kinds) if not paired)]
     hook = "timewar_paired_process_results" if paired else "timewar_process_results"
     return render_export("lmms_eval_timewar_task.yaml.j2", task=f"timewar_{name}",
                          data_attribute=f"TIMEWAR_{name.upper()}_JSONL", metrics=metrics,
                          process_results=hook, paired_metrics=PAIRED_METRICS if paired else ())
 
-
-def write_evaluator_exports(build_dir: Path, records: Mapping[str, Sequence[Row]]) -> list[Path]:
-    out, media = build_dir / "exports", (build_dir / "media").exists()
-    files: dict[Path, str] = {}
-    for variant in TIMEWAR_VARIANTS:
-        rows = records[f"timewar_{variant}"]
-        files[out / "vlmevalkit" / f"TimeWar_{variant}.tsv"] = vlmevalkit_tsv(rows)
-        files[out / "lmms_eval" / f"timewar_{variant}.jsonl"] = jsonl_text({k: r[k] for k in LMMS_KEYS}
-                                                                          for r in rows)
-        files[out / "lmms_eval" / f"timewar_{variant}.yaml"] = _task_yaml(variant, rows, paired=False)
-    both = [r for variant in TIMEWAR_VARIANTS for r in records[f"timewar_{variant}"]]
-    files[out / "vlmevalkit" / "TimeWar_paired.tsv"] = vlmevalkit_tsv(both, variant_column=True)
-    files[out / "lmms_eval" / "timewar_paired.yaml"] = _task_yaml("paired", both, paired=True)
-    files[out / "lmms_eval" / "utils.py"] = render_export("lmms_eval_timewar_utils.py.j2",
-                                                          media_rendered=media)
-    files[out / "vlmevalkit" / "timewar_dataset.py"] = render_export("vlmevalkit_timewar_dataset.py.j2")
-    for path, text in files.items():
-        write_text(path, text)
-    return list(files)
-
-
-def write_exports(build_dir: Path, records: Mapping[str, Sequence[Row]]) -> list[Path]:
-    """Write every trainer and evaluator export; returns the files written."""
-    return write_trainer_exports(build_dir, records) + write_evaluator_exports(build_dir, records)

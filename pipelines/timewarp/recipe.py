@@ -12,18 +12,16 @@ from typing import Any
 
 from pipelines.core.errors import ConfigError
 from pipelines.core.finevideo import MetaReject, VideoMeta
-from pipelines.core.llm import LLMClient
-from pipelines.core.recipe import Build, ConfigSpec, InputFiles, Plan, Recipe, Rows, UnitPass, UnitResult
+from pipelines.core.recipe import Build, ConfigSpec, InputFiles, Plan, Recipe, UnitPass, UnitResult
 from pipelines.core.tally import Tally
 from pipelines.timewarp import cli
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.demo import write_demo_inputs
 from pipelines.timewarp.inputs import TimewarpInputs, input_checksums, read_units
-from pipelines.timewarp.publish import write_card_exports_report
 from pipelines.timewarp.render import RenderJob, render_job, render_jobs, rendered_files
 from pipelines.timewarp.schema import FEATURES, SPLITS
-from pipelines.timewarp.stats import build_stats, cap_nothing, recipe_stats
-from pipelines.timewarp.units import CONFIGS, VideoOutput, process_video
+from pipelines.timewarp.streaming import STREAM
+from pipelines.timewarp.units import CONFIGS, process_video
 
 STAGES = ("videos", "qa_pairs", "timewar", "ordering_probe", "implicit")
 
@@ -69,58 +67,9 @@ def media(build: Build) -> list[UnitPass]:
     videos = build.state["videos"]
     if videos is None:
         return []
-    jobs = render_jobs(build.build_dir, build.payloads("videos"), videos)
+    jobs = render_jobs(build.build_dir, build.stream_payloads("videos"), videos)
     return [UnitPass("render", render_unit, build.params, jobs, [job.video_id for job in jobs],
                      ("render",))]
-
-
-def run_llm(build: Build, outputs: list[VideoOutput], failed: set[str]) -> None:
-    """LLM questions (and, with videos, implicit texts) for every video; rejects go to its tally."""
-    from pipelines.timewarp.implicit_llm import run_llm_implicit
-    from pipelines.timewarp.llm_qa import run_llm_qa
-
-    params = build.params
-    config = build.options["llm"].model_copy(update={"failed_path": build.build_dir / "llm_failed.jsonl"})
-    with LLMClient(config) as client:
-        run_llm_qa(outputs, params, client)
-        if build.state["videos"] is not None:
-            run_llm_implicit(outputs, build.build_dir, params, client, failed)
-    build.manifest_extra["llm"] = {"backend": params.llm, "config": config.for_manifest(),
-                                   "stats": client.stats.to_dict()}
-
-
-def assemble(build: Build) -> dict[str, Rows]:
-    outputs: list[VideoOutput] = build.payloads("videos")
-    failed = {result.key for result in build.results.get("render", []) if not result.payload}
-    build.manifest_extra["llm"] = {"backend": build.params.llm}
-    if build.params.llm != "offline":
-        run_llm(build, outputs, failed)
-    build.state["nothing_dropped"] = cap_nothing(
-        [o for o in outputs if o.video_id not in failed], build.params.nothing_max_share)
-    records: dict[str, Rows] = {c: [] for c in CONFIGS}
-    for output in outputs:
-        if output.video_id not in failed:
-            for config, rows in output.records.items():
-                records[config].extend(rows)  # type: ignore[union-attr]
-    return records
-
-
-def publish(build: Build, tables: dict[str, Rows]) -> dict[str, Any]:
-    assert build.input_files is not None
-    records: dict[str, list[dict[str, Any]]] = tables  # type: ignore[assignment]
-    outputs: list[VideoOutput] = build.payloads("videos")
-    stats = build_stats(outputs, records, build.ledger)
-    stats.update(recipe_stats(outputs, records, build.state["nothing_dropped"],
-                              build.params.nothing_max_share, build.params.seed))
-    if build.state["videos"] is not None:
-        from pipelines.timewarp.render import media_leak_report
-
-        failed = {result.key for result in build.results.get("render", []) if not result.payload}
-        stats["media_leak"] = media_leak_report(build.build_dir, sorted(
-            o.video_id for o in outputs if o.trimmed is not None and o.video_id not in failed))
-    write_card_exports_report(build.build_dir, records, stats, build.ledger, build.params, build.version,
-                              dict(build.input_files.sums))
-    return stats
 
 
 def demo(folder: Path) -> tuple[TimewarpInputs, dict[str, Any]]:
@@ -131,5 +80,4 @@ def demo(folder: Path) -> tuple[TimewarpInputs, dict[str, Any]]:
 RECIPE = Recipe(
     name="timewarp", params=TimewarpParams, stages=STAGES,
     configs={c: ConfigSpec(FEATURES[c], SPLITS[c]) for c in CONFIGS},
-    input_files=input_files, plan=plan, media=media, assemble=assemble, publish=publish, demo=demo,
-    cli=cli.CLI, check=check)
+    input_files=input_files, plan=plan, media=media, demo=demo, cli=cli.CLI, check=check, stream=STREAM)

@@ -18,6 +18,7 @@ every config, so no record points at a missing clip.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def _render(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
     return RenderOutcome(job.video_id)
 
 
-def render_jobs(build_dir: Path, outputs: list[VideoOutput], videos: Path) -> list[RenderJob]:
+def render_jobs(build_dir: Path, outputs: Iterable[VideoOutput], videos: Path) -> list[RenderJob]:
     """One job per kept video, in build order (run by the recipe's ``render`` pass)."""
     if not videos.is_dir():
         raise InputError(videos, "videos folder not found")

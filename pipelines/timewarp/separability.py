@@ -13,10 +13,18 @@ temporal perception; the card prints these figures next to chance.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
-from pipelines.core.blind import BinaryItem, ChoiceItem, blind_binary_report, blind_choice_report
+from pipelines.core.blind import (
+    BinaryItem,
+    ChoiceItem,
+    _unit_hash,  # the subsampling rank, so the streamed sample matches
+    blind_binary_report,
+    blind_choice_report,
+)
+from pipelines.core.reservoir import KeyedSample
 from pipelines.core.rng import UnitRng
 
 Row = Mapping[str, Any]
@@ -24,35 +32,86 @@ PAIR_TARGET = 0.60  # a pair config a text-only model wins more often than this 
 MCQ_TARGET = 0.30
 
 
-def pair_items(rows: Sequence[Row], seed: int, prompt_key: str = "prompt") -> list[ChoiceItem]:
-    items = []
-    for r in rows:
-        chosen_second = UnitRng(seed, f"{r['id']}/blind").below(2) == 1
-        options = (r["rejected"], r["chosen"]) if chosen_second else (r["chosen"], r["rejected"])
-        items.append(ChoiceItem(key=r["id"], groups={"video": r["video_id"]}, question=r[prompt_key],
-                                options=options, answer=int(chosen_second),
-                                template=str(r.get("question_kind", r.get("dispreferred_kind", "")))))
-    return items
+SAMPLE = 20_000  # items per config the text-only models see (a keyed sample beyond that)
 
 
-def kto_items(rows: Sequence[Row]) -> list[BinaryItem]:
-    return [BinaryItem(key=r["id"], groups={"video": r["video_id"]}, question=r["prompt"],
-                       text=r["completion"], label=bool(r["label"])) for r in rows]
+def pair_item(r: Row, seed: int) -> ChoiceItem:
+    chosen_second = UnitRng(seed, f"{r['id']}/blind").below(2) == 1
+    options = (r["rejected"], r["chosen"]) if chosen_second else (r["chosen"], r["rejected"])
+    return ChoiceItem(key=r["id"], groups={"video": r["video_id"]}, question=r["prompt"],
+                      options=options, answer=int(chosen_second),
+                      template=str(r.get("question_kind", r.get("dispreferred_kind", ""))))
 
 
-def mcq_items(rows: Sequence[Row]) -> list[ChoiceItem]:
-    return [ChoiceItem(key=r["id"], groups={"video": r["video_id"]}, question=r["question"],
-                       options=tuple(r["options"]), answer="ABCD".index(r["answer"]),
-                       template=r["question_kind"]) for r in rows]
+def kto_item(r: Row, _seed: int) -> BinaryItem:
+    return BinaryItem(key=r["id"], groups={"video": r["video_id"]}, question=r["prompt"],
+                      text=r["completion"], label=bool(r["label"]))
+
+
+def mcq_item(r: Row, _seed: int) -> ChoiceItem:
+    return ChoiceItem(key=r["id"], groups={"video": r["video_id"]}, question=r["question"],
+                      options=tuple(r["options"]), answer="ABCD".index(r["answer"]),
+                      template=r["question_kind"])
+
+
+ITEMS: dict[str, Callable[[Row, int], Any]] = {"dpo": pair_item, "kto": kto_item, "implicit": pair_item,
+                                               "timewar_normal": mcq_item}
+
+
+class TextOnlySample:
+    """The rows each text-only model sees, as rows stream by: per config the keyed sample
+    ``blind`` takes of the whole list (same rank, same limit), so the report equals the one from
+    whole lists. Only sample positions are kept while the rows stream; :meth:`report` builds one
+    config's items at a time from a second pass over the rows, then fits its models."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        rank = partial(sample_rank, seed)
+        self.samples = {c: KeyedSample(SAMPLE, rank) for c in ITEMS}
+
+    def add(self, config: str, rows: Sequence[Row]) -> None:
+        if config in ITEMS:
+            sample = self.samples[config]
+            for r in rows:
+                sample.offer(r["id"])
+
+    def items(self, config: str, batches: Iterable[Mapping[str, Sequence[Row]]]) -> list[Any]:
+        """The sampled items of ``config`` from ``batches`` (the same rows again, in order)."""
+        make, wanted = ITEMS[config], iter(self.samples[config].positions())
+        items, position, target = [], 0, next(wanted, None)
+        for batch in batches:
+            rows = batch.get(config, ())
+            while target is not None and target < position + len(rows):
+                items.append(make(rows[target - position], self.seed))
+                target = next(wanted, None)
+            position += len(rows)
+        return items
+
+    def report(self, batches: Callable[[], Iterable[Mapping[str, Sequence[Row]]]]
+               ) -> dict[str, dict[str, Any]]:
+        """Blind-model figures per config (see module docstring); ``batches()`` streams the rows
+        again (per unit, or whole lists), once per config."""
+        seed = self.seed
+        return {
+            "dpo": blind_choice_report(self.items("dpo", batches()), seed=seed, target=PAIR_TARGET,
+                                       max_items=SAMPLE),
+            "kto": blind_binary_report(self.items("kto", batches()), seed=seed, target=PAIR_TARGET,
+                                       max_items=SAMPLE),
+            "implicit": blind_choice_report(self.items("implicit", batches()), seed=seed,
+                                            target=PAIR_TARGET, max_items=SAMPLE),
+            "timewar_normal": blind_choice_report(self.items("timewar_normal", batches()), seed=seed,
+                                                  target=MCQ_TARGET, max_items=SAMPLE),
+        }
+
+
+def sample_rank(seed: int, key: str) -> float:
+    """The rank by which ``blind`` subsamples a long list (the keyed hash it sorts by)."""
+    return _unit_hash(seed, key, "sample")
 
 
 def text_only_report(records: Mapping[str, Sequence[Row]], seed: int) -> dict[str, dict[str, Any]]:
-    """Blind-model figures per config (see module docstring)."""
-    return {
-        "dpo": blind_choice_report(pair_items(records["dpo"], seed), seed=seed, target=PAIR_TARGET),
-        "kto": blind_binary_report(kto_items(records["kto"]), seed=seed, target=PAIR_TARGET),
-        "implicit": blind_choice_report(pair_items(records["implicit"], seed), seed=seed,
-                                        target=PAIR_TARGET),
-        "timewar_normal": blind_choice_report(mcq_items(records["timewar_normal"]), seed=seed,
-                                              target=MCQ_TARGET),
-    }
+    """Blind-model figures per config from whole record lists."""
+    sample = TextOnlySample(seed)
+    for config in ITEMS:
+        sample.add(config, records[config])
+    return sample.report(lambda: [records])
