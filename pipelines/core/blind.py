@@ -72,10 +72,16 @@ def _unit_hash(seed: int, key: str, salt: str = "") -> float:
     return int.from_bytes(digest, "little") / 2**64
 
 
+def sample_rank(seed: int, key: str) -> float:
+    """The rank by which a list longer than ``max_items`` is subsampled (lowest ranks kept); a
+    stream can take the same sample with :class:`pipelines.core.reservoir.KeyedSample`."""
+    return _unit_hash(seed, key, "sample")
+
+
 def _subsample(items: Sequence[Any], seed: int, max_items: int) -> list[Any]:
     if len(items) <= max_items:
         return list(items)
-    ranked = sorted(range(len(items)), key=lambda i: _unit_hash(seed, items[i].key, "sample"))
+    ranked = sorted(range(len(items)), key=lambda i: sample_rank(seed, items[i].key))
     return [items[i] for i in sorted(ranked[:max_items])]
 
 

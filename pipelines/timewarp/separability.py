@@ -20,9 +20,9 @@ from typing import Any
 from pipelines.core.blind import (
     BinaryItem,
     ChoiceItem,
-    _unit_hash,  # the subsampling rank, so the streamed sample matches
     blind_binary_report,
     blind_choice_report,
+    sample_rank,
 )
 from pipelines.core.reservoir import KeyedSample
 from pipelines.core.rng import UnitRng
@@ -102,11 +102,6 @@ class TextOnlySample:
             "timewar_normal": blind_choice_report(self.items("timewar_normal", batches()), seed=seed,
                                                   target=MCQ_TARGET, max_items=SAMPLE),
         }
-
-
-def sample_rank(seed: int, key: str) -> float:
-    """The rank by which ``blind`` subsamples a long list (the keyed hash it sorts by)."""
-    return _unit_hash(seed, key, "sample")
 
 
 def text_only_report(records: Mapping[str, Sequence[Row]], seed: int) -> dict[str, dict[str, Any]]:
