@@ -87,7 +87,7 @@ def test_streamed_text_only_sample_is_the_blind_subsample(monkeypatch):
     streamed = separability.TextOnlySample(seed=5)
     for unit in units:
         streamed.add("dpo", unit["dpo"])
-    items = streamed.items("dpo", units)
+    items = streamed.items("dpo", lambda: units)
     whole: list[ChoiceItem] = [separability.pair_item(r, 5) for r in rows]
     assert blind_choice_report(items, seed=5, target=0.6, max_items=60) == \
         blind_choice_report(whole, seed=5, target=0.6, max_items=60)
