@@ -21,6 +21,8 @@ ties broken by a hash of the item key (never "first option wins", which would re
 
 Everything is deterministic: folds depend only on the groups, and large inputs are subsampled to
 ``max_items`` items by a keyed hash (not by position). The report is plain JSON-serialisable data.
+The feature matrix is built, kept and sliced by :mod:`pipelines.core.blindrows` (no whole-matrix
+copies; spilled to a temporary file during the folds): the same bytes the plain way gives.
 """
 
 from __future__ import annotations
@@ -174,8 +176,7 @@ def _fit_predict(train_x: Any, train_y: np.ndarray, test_x: Callable[[], Any],
     if len(set(train_y.tolist())) < 2:  # one class only: no signal to learn, score flat
         return np.zeros(test_x().shape[0])
     model = LogisticRegression(C=4.0, solver="liblinear", tol=1e-4, max_iter=200)
-    model.fit(train_x, train_y, sample_weight=weight)
-    del train_x
+    model.fit(train_x, train_y, sample_weight=weight)  # liblinear frees its copy when it returns
     return model.decision_function(test_x())
 
 
