@@ -38,6 +38,12 @@ class KeyedSample:
         return sorted(-position for _, position in self._heap)
 
 
+def spread_positions(total: int, count: int) -> list[int]:
+    """The positions of ``count`` items evenly spaced over ``total`` (``items[::step][:count]``),
+    for report samples picked by position in a pass over a stream whose length is known."""
+    return list(range(0, total, max(1, total // count)))[:count] if total else []
+
+
 SEGMENT = 1 << 40  # positions of one segment: more items than any build has
 
 
@@ -62,10 +68,6 @@ class SegmentedSample:
         index = self.offered[scope, segment]
         self.offered[scope, segment] += 1
         sample.offer(key, segment * SEGMENT + index)
-
-    def total(self, scope: str) -> int:
-        """How many items of ``scope`` were offered."""
-        return sum(count for (name, _), count in self.offered.items() if name == scope)
 
     def picker(self, scopes: Iterable[str]) -> SamplePicker:
         """A picker of the kept items of ``scopes`` (fed the same items again, in the same order)."""
