@@ -30,11 +30,6 @@ SAMPLES = 4
 THUMBNAILS = 6
 
 
-def spread(rows: Sequence[Row], count: int = SAMPLES) -> list[Row]:
-    """``count`` rows evenly spaced over ``rows`` (deterministic)."""
-    return [rows[i] for i in spread_positions(len(rows), count)]
-
-
 class SamplePicker:
     """The report's sample rows, picked as rows stream by (``counts``: rows per config, known
     beforehand): evenly spaced DPO, TimeWar (with its shuffled twin, from the same batch of rows)
