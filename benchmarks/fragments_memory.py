@@ -130,7 +130,8 @@ def main() -> None:
             if status != 0:
                 raise SystemExit(f"the build of {count} videos failed")
             peaks[count] = usage.ru_maxrss / 1024
-            print(f"   {count:6d} videos  {peaks[count]:7.1f} MB  ({time.perf_counter() - start:.1f} s)")
+            print(f"   {count:6d} videos  {peaks[count]:7.1f} MB  (wall {time.perf_counter() - start:.1f} s, "
+                  f"CPU {usage.ru_utime + usage.ru_stime:.1f} s)")
     small, large = min(args.sizes), max(args.sizes)
     if small == large:
         return

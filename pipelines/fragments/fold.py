@@ -41,11 +41,16 @@ def question(config: str, row: Row) -> Row:
             "answer_text": options[LETTERS.index(row["answer"])]}
 
 
-def unit_questions(rows: Mapping[str, Sequence[Row]]) -> Iterator[tuple[int, Row]]:
-    """(segment, question) of one batch of rows per config, segment after segment."""
+def segment_rows(rows: Mapping[str, Sequence[Row]]) -> Iterator[tuple[int, str, Row]]:
+    """(segment, config, row) of one batch of rows per config, segment after segment."""
     for segment, (config, _) in enumerate(SEGMENTS):
         for row in rows.get(config, ()):
-            yield segment, question(config, row)
+            yield segment, config, row
+
+
+def unit_questions(rows: Mapping[str, Sequence[Row]]) -> Iterator[tuple[int, Row]]:
+    """(segment, question) of one batch of rows per config, segment after segment."""
+    return ((segment, question(config, row)) for segment, config, row in segment_rows(rows))
 
 
 def card_kind(q: Row) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pipelines.core.evalformats import LETTERS
-from pipelines.fragments.fold import ALL, QuestionFold, unit_questions
+from pipelines.fragments.fold import ALL, QuestionFold, question, segment_rows
 from pipelines.fragments.records import CONFIGS
 
 Row = dict[str, Any]
@@ -51,9 +51,9 @@ def blind_baselines(fold: QuestionFold, batches: Batches, seed: int) -> dict[str
             return None
         picker = fold.sample.picker([scope])
         for rows in batches():
-            for segment, q in unit_questions(rows):
-                if scope in (ALL, q["task"]):
-                    picker.take(scope, segment, lambda q=q: item(q))
+            for segment, config, row in segment_rows(rows):
+                if scope in (ALL, row["task"]):  # the question record is made only when kept
+                    picker.take(scope, segment, lambda config=config, row=row: item(question(config, row)))
         target = fold.mean_share(scope) + BLIND_MARGIN
         return blind_choice_report(picker.items(scope), seed=seed, folds=min(5, groups), target=target,
                                    max_items=fold.sample.limit)
