@@ -96,28 +96,59 @@ def inclusion(masses: np.ndarray, draws: int = 3) -> np.ndarray:
     return np.where(positive <= draws, (masses > 0).astype(np.float64), chance)  # all are drawn
 
 
+@dataclass(frozen=True)
+class Groups:
+    """Units grouped by identical (cell, row): such units have the same inclusion chances, so a
+    fit sees each group once, with its units' total mass (AVA persons share few action sets:
+    ~4,000 sampled units make ~1,000 groups)."""
+
+    first: np.ndarray  # (groups,) a unit of each group
+    group: np.ndarray  # (units,) each unit's group
+
+    def mass(self, values: np.ndarray) -> np.ndarray:
+        """Per group, the sum of its units' ``values``."""
+        return np.bincount(self.group, weights=values, minlength=len(self.first))
+
+
+def group_units(rows: np.ndarray, cell: np.ndarray, extra: np.ndarray | None = None) -> Groups:
+    """The :class:`Groups` of units by (``cell``, row of ``rows``, ``extra`` value if given)."""
+    keys = [cell[:, None]] + ([] if extra is None else [extra[:, None]])
+    keyed = np.ascontiguousarray(np.concatenate([*(k.astype(rows.dtype) for k in keys), rows], axis=1))
+    packed = keyed.view(np.dtype((np.void, keyed.dtype.itemsize * keyed.shape[1]))).ravel()
+    _, first, group = np.unique(packed, return_index=True, return_inverse=True)
+    return Groups(first, group.ravel())
+
+
 def fit_distractor_weights(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarray, wanted: np.ndarray,
                            start: np.ndarray, draws: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Weights per cell (each row's max 1) whose expected wrong-option counts approach ``wanted``
     (cells x A); also those counts.
 
     A unit kept with probability ``kept[u]`` draws ``draws`` actions among ``allowed[u]`` with the
-    weights of its cell ``cell[u]`` (:func:`inclusion`)."""
+    weights of its cell ``cell[u]`` (:func:`inclusion`). Units may be :class:`Groups` (``kept``:
+    their mass): the counts are the same."""
     weights = start.copy()
     shown = np.zeros_like(weights)
+    index = cell_index(cell, allowed.shape[1])
     for _ in range(FIT_STEPS):
-        shown = by_cell(cell, kept[:, None] * inclusion(allowed * weights[cell], draws), len(weights))
+        shown = by_cell(cell, kept[:, None] * inclusion(allowed * weights[cell], draws), len(weights), index)
         weights = weights * np.clip((wanted + 1e-3) / (shown + 1e-3), 0.2, 5.0) ** 0.8
         top = np.maximum(weights.max(axis=1, keepdims=True), 1e-12)
         weights = np.where(start > 0, np.maximum(weights / top, 1e-6), 0.0)
     return weights, shown
 
 
-def by_cell(cell: np.ndarray, values: np.ndarray, cells: int) -> np.ndarray:
+def cell_index(cell: np.ndarray, width: int) -> np.ndarray:
+    """The flat (cell, column) bin of every entry of a (units x ``width``) array, for :func:`by_cell`."""
+    return (cell[:, None] * width + np.arange(width)[None, :]).ravel()
+
+
+def by_cell(cell: np.ndarray, values: np.ndarray, cells: int, index: np.ndarray | None = None) -> np.ndarray:
     """(cells x A) sums of the unit rows of ``values`` per cell (one bincount: sequential sums,
-    the same bits on every machine, unlike a BLAS product)."""
+    the same bits on every machine, unlike a BLAS product); ``index``: ``cell_index(cell, A)``
+    when already made."""
     width = values.shape[1]
-    index = (cell[:, None] * width + np.arange(width)[None, :]).ravel()
+    index = cell_index(cell, width) if index is None else index
     return np.bincount(index, weights=values.ravel(), minlength=cells * width).reshape(cells, width)
 
 
@@ -207,7 +238,9 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     wanted = 3.0 * by_cell(cell, joint, PHRASE_CLASSES)
     pair = None
     if pose_pairs is None:
-        weights, _ = fit_distractor_weights(allowed, joint.sum(axis=1), cell, wanted, start)
+        groups = group_units(allowed, cell)
+        weights, _ = fit_distractor_weights(allowed[groups.first], groups.mass(joint.sum(axis=1)),
+                                            cell[groups.first], wanted, start)
     else:
         weights, pair = pose_pairs(allowed, joint.sum(axis=1), cell, wanted, start, chance)
     distractor_weight = np.where(vocabulary, np.maximum(1, np.rint(weights * WEIGHT_SCALE)), 0)

@@ -49,7 +49,9 @@ from pipelines.finebench.crossplan import (
     WEIGHT_SCALE,
     CrossPlan,
     by_cell,
+    cell_index,
     fit_distractor_weights,
+    group_units,
     hosts,
     key_probabilities,
 )
@@ -157,10 +159,12 @@ def plan_not(units: NotUnits, factor: np.ndarray, vocabulary: np.ndarray) -> tup
     factor, cell = factor[live], units.cell
     start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
     keep, weights = np.ones_like(start), start
+    groups, index = group_units(units.allowed, cell), cell_index(cell, units.shown.shape[1])
+    allowed, key_cell = units.allowed[groups.first], cell[groups.first]
     for _ in range(ROUNDS):
         chosen = units.mass * factor * unit_keep(keep, units)
-        trues = by_cell(cell, chosen[:, None] * units.shown, PHRASE_CLASSES)
-        weights, keys = fit_distractor_weights(units.allowed, chosen, cell, trues / 3.0, start, draws=1)
+        trues = by_cell(cell, chosen[:, None] * units.shown, PHRASE_CLASSES, index)
+        weights, keys = fit_distractor_weights(allowed, groups.mass(chosen), key_cell, trues / 3.0, start, 1)
         ratio = np.where(trues > 0, 3.0 * keys / np.maximum(trues, 1e-12), 1.0)
         keep = np.minimum(1.0, keep * np.sqrt(ratio))
     kept[live] = units.mass * factor * unit_keep(keep, units)
