@@ -58,13 +58,15 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
     by_class = draws[:, 0] >= keep * plan.keep_class[category, host]
     reason = np.where(reason == 0, np.where(by_key, KEY_SHARE_CAP, np.where(by_class, CATEGORY_SHARE, 0)),
                       reason)
-    weights = np.where(forbidden[person], 0, plan.distractor_weight[unit_class])
+    live = np.flatnonzero(reason == 0)  # wrong options only for the units still kept
+    weights = np.where(forbidden[person[live]], 0, plan.distractor_weight[unit_class[live]])
     if plan.pair_weight is not None:  # poses shown beside a pose key (posepairs.py)
-        weights = weights * plan.pair_weight[key]
-    reason = np.where((reason == 0) & ((weights > 0).sum(axis=1) < 3), NOT_ENOUGH, reason)
-    rows = np.flatnonzero(reason == 0)
+        weights = weights * plan.pair_weight[key[live]]
+    enough = (weights > 0).sum(axis=1) >= 3
+    reason[live[~enough]] = NOT_ENOUGH
+    rows = live[enough]
     picked = np.zeros((n, 3), dtype=np.int64)
-    picked[rows] = draw_without_replacement(weights[rows], draws[rows, 2:5])
+    picked[rows] = draw_without_replacement(weights[enough], draws[rows, 2:5])
     picked = np.take_along_axis(picked, PERMUTATIONS_3[scaled_index(draws[:, 5], 6)], axis=1)
     similar = np.take_along_axis(ctx.similar[key], picked, axis=1)
     same = ctx.category_mask[category][np.arange(n)[:, None], picked]

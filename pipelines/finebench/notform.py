@@ -48,9 +48,10 @@ def not_questions(ctx: GenerationContext, actions: np.ndarray, forbidden: np.nda
     plan = ctx.not_plan
     assert plan is not None
     pose = ctx.category_mask[POSE_CATEGORY]
-    other = other_trues(actions, own, ctx.forbid, pose)
-    rows = np.flatnonzero((capped & eligible(other, pose)) | (kept & donors(own, other, pose)))
-    other = other[rows]
+    rows = np.flatnonzero(capped | (kept & ~pose[own]))  # a donor's own action is never a pose
+    other = other_trues(actions[rows], own[rows], ctx.forbid, pose)
+    fit = np.where(capped[rows], eligible(other, pose), donors(own[rows], other, pose))
+    rows, other = rows[fit], other[fit]
     first = draw_without_replacement(other.astype(np.int64), draws[rows, 9:10])[:, 0]
     rest = other & ~ctx.forbid[first]  # never two actions that entail each other
     enough = rest.any(axis=1)
