@@ -49,9 +49,10 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
     assert plan is not None
     n = len(person)
     candidates = actions[person] & ctx.category_mask[category]
-    key = draw_without_replacement(candidates * plan.key_weight, draws[:, 6:7])[:, 0] if n else \
-        np.zeros(0, dtype=np.int64)
-    host = hosts(forbidden[person], plan.scarcest[unit_class])
+    key = candidates.argmax(axis=1)  # the draw's result when the person has one candidate
+    several = np.flatnonzero(candidates.sum(axis=1) > 1)
+    key[several] = draw_without_replacement(candidates[several] * plan.key_weight, draws[several, 6:7])[:, 0]
+    host = hosts(forbidden, plan.scarcest[unit_class], person)
     reason = np.where(ambiguous, 1, 0)
     keep = plan.keep_key[unit_class, key]
     by_key = draws[:, 0] >= keep
@@ -73,7 +74,7 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
     tiers = np.where(similar, 0, np.where(same, 1, 2))
     template = _templates(ctx, len(CATEGORIES), draws)
     if ctx.not_plan is not None:  # capped units asked in the NOT form instead (notform.py)
-        found = not_questions(ctx, actions[person], forbidden[person], key, unit_class,
+        found = not_questions(ctx, actions, forbidden, person, key, unit_class,
                               plan.keep_class[category, host], reason == KEY_SHARE_CAP, reason == 0, draws)
         rows = found.rows[found.by_cap]
         reason[rows] = np.where(found.by_share[found.by_cap], 0, CATEGORY_SHARE)
