@@ -136,12 +136,12 @@ def fit_distractor_weights(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarr
     their mass): the counts are the same."""
     weights = start.copy()
     shown = np.zeros_like(weights)
-    index = cell_index(cell, allowed.shape[1])
-    for _ in range(FIT_STEPS):
-        shown = by_cell(cell, kept[:, None] * inclusion(allowed * weights[cell], draws), len(weights), index)
-        weights = weights * np.clip((wanted + 1e-3) / (shown + 1e-3), 0.2, 5.0) ** 0.8
+    index, mass, target, live = cell_index(cell, allowed.shape[1]), kept[:, None], wanted + 1e-3, start > 0
+    for _ in range(FIT_STEPS):  # small arrays, many steps: ufuncs called directly (np.clip's wrapper costs)
+        shown = by_cell(cell, mass * inclusion(allowed * weights[cell], draws), len(weights), index)
+        weights = weights * np.power(np.minimum(np.maximum(target / (shown + 1e-3), 0.2), 5.0), 0.8)
         top = np.maximum(weights.max(axis=1, keepdims=True), 1e-12)
-        weights = np.where(start > 0, np.maximum(weights / top, 1e-6), 0.0)
+        weights = np.where(live, np.maximum(weights / top, 1e-6), 0.0)
     return weights, shown
 
 
