@@ -219,17 +219,18 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     keep_class = np.ones((len(category_mask), 2))
     host = np.zeros(len(person), dtype=np.int64)
     scarcest = np.full(PHRASE_CLASSES, -1)
+    index = cell_index(cell, size)  # the by_cell bins of every (units x A) array below
+    candidate_keys = by_cell(cell, chance, PHRASE_CLASSES, index)
     for _ in range(ROUNDS):
         if other_form is not None:
             rescued, moved = other_form(chance, keep_key)
             stay = 1.0 - moved
         joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
-        capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES)
-        keys = by_cell(cell, joint, PHRASE_CLASSES)
+        capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES, index)
+        keys = by_cell(cell, joint, PHRASE_CLASSES, index)
         keep_key = _capped(keep_key, keys, capacity, odds, 0.5)
         by_key = chance * keep_key[cell]
-        scarcest = scarcest_actions(by_cell(cell, chance, PHRASE_CLASSES),
-                                    by_cell(cell, by_key, PHRASE_CLASSES))
+        scarcest = scarcest_actions(candidate_keys, by_cell(cell, by_key, PHRASE_CLASSES, index))
         host = hosts(forbidden, scarcest[cell], person)
         kept_by_class = np.zeros((len(category_mask), 2))
         np.add.at(kept_by_class, (category, host), by_key.sum(axis=1))
@@ -238,11 +239,11 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
         keep_class = _repair_shares(kept_by_class, target, share_slack)
     for _ in range(FINAL_STEPS):  # full steps from above: the shares' repair shrank some capacities
         joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
-        keep_key = _capped(keep_key, by_cell(cell, joint, PHRASE_CLASSES),
-                           by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES), odds, 1.0)
+        capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES, index)
+        keep_key = _capped(keep_key, by_cell(cell, joint, PHRASE_CLASSES, index), capacity, odds, 1.0)
     joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
     start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
-    wanted = 3.0 * by_cell(cell, joint, PHRASE_CLASSES)
+    wanted = 3.0 * by_cell(cell, joint, PHRASE_CLASSES, index)
     pair = None
     if pose_pairs is None:
         groups = group_units(allowed, cell)
