@@ -56,7 +56,7 @@ endif
 
 .PHONY: help install build-finebench push-finebench build-timewarp push-timewarp build-fragments \
 	push-fragments build-revos push-revos test lint bench-finebench bench-video bench-llm \
-	bench-fragments bench-revos bench-scale clean test-consumers
+	bench-fragments bench-fragments-memory bench-revos bench-scale clean test-consumers
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -133,6 +133,9 @@ bench-video: $(VENV)/.installed  ## video toolkit benchmark (frames, shuffle ren
 
 bench-fragments: $(VENV)/.installed  ## frame extraction vs decode floor, short- and long-GOP clips
 	$(PY) benchmarks/fragments_frames.py
+
+bench-fragments-memory: $(VENV)/.installed  ## driver peak RSS of fragments builds, 500 vs 2,000 synthetic FineVideo-shaped videos
+	$(PY) benchmarks/fragments_memory.py
 
 bench-scale: $(VENV)/.installed  ## Ray vs local: per-unit overhead, render speed-up, driver memory (needs the ray extra)
 	$(PY) -m pip install --quiet -e '.[ray]'

@@ -11,6 +11,7 @@ from pipelines.finebench.crossplan import (
     RIGHT,
     SINGLE,
     fit_distractor_weights,
+    group_units,
     inclusion,
     phrase_classes,
     plan_cross,
@@ -25,6 +26,30 @@ def test_inclusion_chances_add_up_to_three_and_follow_the_weights():
     assert np.allclose(chance.sum(axis=1), [3.0, 3.0, 2.0])
     assert np.allclose(chance[0, :4], 0.75) and chance[0, 4] == 0.0
     assert chance[1, 0] > 0.95 and np.allclose(chance[1, 1:], chance[1, 1])
+
+
+def test_a_fit_over_groups_of_equal_units_equals_the_fit_over_the_units():
+    """Units with the same cell and allowed actions have the same inclusion chances, so the plan
+    fits each group once with its units' total mass: same weights and counts up to rounding."""
+    rng = np.random.default_rng(3)
+    patterns = rng.random((12, 9)) < 0.8
+    pick = rng.integers(0, 12, 600)
+    allowed, cell = patterns[pick].astype(np.float64), rng.integers(0, 3, 600)
+    kept = rng.random(600)
+    wanted = rng.random((3, 9)) * 60
+    start = np.ones((3, 9))
+    groups = group_units(allowed, cell)
+    assert len(groups.first) <= 36 and np.array_equal(allowed[groups.first][groups.group], allowed)
+    assert np.array_equal(cell[groups.first][groups.group], cell)
+    for draws in (1, 3):
+        units = fit_distractor_weights(allowed, kept, cell, wanted, start, draws)
+        grouped = fit_distractor_weights(allowed[groups.first], groups.mass(kept), cell[groups.first], wanted,
+                                         start, draws)
+        assert np.allclose(units[0], grouped[0], rtol=1e-12, atol=0)
+        assert np.allclose(units[1], grouped[1], rtol=1e-12, atol=1e-12)
+        assert not np.allclose(units[0], start)  # the fit moved the weights
+    split = group_units(allowed, cell, np.arange(600) % 2)  # an extra key splits groups
+    assert len(split.first) > len(groups.first)
 
 
 def test_capped_keys_fit_their_capacity_and_shares_are_repaired():

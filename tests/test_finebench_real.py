@@ -160,3 +160,22 @@ def test_blind_baselines_reported_and_longest_option_not_a_shortcut(real_build):
     assert baselines["longest_option"] <= 0.30
     card = (real_build.build_dir / "README.md").read_text()
     assert "option_prior" in card and "chance" in card
+
+
+def test_card_lists_only_the_template_families_the_build_drew_from(real_build, per_category_build):
+    from tests.conftest import REPO
+
+    def families(build) -> str:
+        return next(x for x in (build.build_dir / "README.md").read_text().splitlines()
+                    if x.startswith("| template families drawn from"))
+
+    default_line, per_category_line = families(real_build), families(per_category_build)
+    assert "cross_category:" in default_line and "cross_not:" in default_line
+    assert "cross_" not in per_category_line
+    assert all(f"{c}:" in per_category_line for c in CATEGORIES)
+    # each listed family really has questions in the build
+    for build, line in ((real_build, default_line), (per_category_build, per_category_line)):
+        for family in [f.split(":")[0].strip() for f in line.split("|")[2].split(",")]:
+            templates = yaml.safe_load((REPO / f"templates/finebench/{family}.yaml").read_text())["templates"]
+            ids = {t["id"] for t in templates}
+            assert any(r["template_id"] in ids for r in build.records), family

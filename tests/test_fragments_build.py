@@ -18,12 +18,15 @@ from conftest import load_local
 
 from pipelines.core.executors import LocalExecutor
 from pipelines.core.presence import read_ava_presence
+from pipelines.core.shards import write_shards
 from pipelines.core.video import frame_difference
 from pipelines.fragments.arrange import apply_sequence
 from pipelines.fragments.build import FragmentsInputs, FragmentsResult, build_fragments
 from pipelines.fragments.config import FragmentsParams
 from pipelines.fragments.demo import write_demo_inputs
 from pipelines.fragments.order import presence_at
+from pipelines.fragments.publish import publish
+from pipelines.fragments.records import FEATURES, SPLITS
 
 PARAMS = FragmentsParams(frame_counts=(2, 3, 4, 6), scene_frames=4, speed_seconds=2.0)
 
@@ -162,3 +165,20 @@ def test_exports_match_the_configs(builds: dict[int, FragmentsResult]) -> None:
     assert {c["config_name"] for c in header["configs"]} == {"sft", "bench_fragment", "bench_scene"}
     report = (result.build_dir / "report" / "index.html").read_text()
     assert report.count("<figure>") >= 10 and "meaning_of_order" in report
+
+
+def test_streamed_build_equals_the_whole_list_writers(builds: dict[int, FragmentsResult],
+                                                      demo: dict[str, Path], tmp_path: Path) -> None:
+    """The build publishes its rows video by video (streaming.py); the whole-list writers fed
+    every row at once must give the same shards, exports, card, report and statistics."""
+    result = builds[1]
+    for config, config_rows in result.records.items():
+        write_shards(tmp_path, config, SPLITS[config], config_rows, FEATURES[config])
+    inputs = FragmentsInputs(demo["videos"], demo["ava_csv"], demo["labels"], demo["effects"])
+    stats = publish(tmp_path, result.records, result.ledger, result.bench_videos, inputs, PARAMS, "0.1.0")
+    assert stats == result.stats and stats["blind"]["all"] is not None
+    whole = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert any(name.startswith("data/") for name in whole) and "report/index.html" in whole
+    assert len([name for name in whole if name.startswith("exports/")]) == 12
+    for name, data in whole.items():
+        assert (result.build_dir / name).read_bytes() == data, name

@@ -4,6 +4,7 @@ ones the whole-list code takes."""
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pytest
 from datasets import Features, Sequence, Value
 
 from pipelines.core.blind import ChoiceItem, blind_choice_report
+from pipelines.core.evalformats import jsonl_text, tsv_text
 from pipelines.core.executors import LocalExecutor
+from pipelines.core.exportfiles import ExportFiles, json_list
 from pipelines.core.reservoir import KeyedSample
 from pipelines.core.shards import write_shards
 from pipelines.core.shardstream import ShardStream
@@ -136,3 +139,31 @@ def test_streamed_build_lets_the_units_go_after_their_pass(tmp_path):
     assert first.name == "videos" and first.units == ()
     assert len(first.keys) == len(list(metadata.glob("*.json")))
     assert outcome.ledger.reconciles() and sum(outcome.counts.values()) > 0
+
+
+def test_export_files_grow_into_the_whole_list_texts(tmp_path):
+    """core/exportfiles.py: fed in uneven batches, each file is the whole-list text; a failure in
+    the block leaves no file at all (nor a temporary one)."""
+    records = [{"id": f"r{i}", "text": "tab\there" if i % 5 == 0 else f"é {i}", "n": i} for i in range(23)]
+    with ExportFiles(tmp_path / "ok") as exports:
+        listed, lines = exports.json_list("a/list.json"), exports.jsonl("a/lines.jsonl")
+        table = exports.tsv("b/table.tsv", ("index", "id", "text"))
+        exports.text("b/constant.txt", "fixed\n")
+        for start in (0, 1, 8, 20):
+            batch = records[start:{0: 1, 1: 8, 8: 20, 20: 23}[start]]
+            listed.add(batch)
+            lines.add(batch)
+            table.writerows([r["n"], r["id"], r["text"]] for r in batch)
+    out = tmp_path / "ok"
+    assert (out / "a" / "list.json").read_text() == json_list(records)
+    assert json.loads((out / "a" / "list.json").read_text()) == records
+    assert (out / "a" / "lines.jsonl").read_text() == jsonl_text(records)
+    assert (out / "b" / "table.tsv").read_text() == tsv_text(
+        ("index", "id", "text"), ([r["n"], r["id"], r["text"]] for r in records))
+    assert [p.relative_to(out).as_posix() for p in exports.files] == [
+        "a/list.json", "a/lines.jsonl", "b/table.tsv", "b/constant.txt"]
+    with pytest.raises(RuntimeError), ExportFiles(tmp_path / "failed") as exports:
+        exports.json_list("a/list.json").add(records)
+        exports.text("b/constant.txt", "fixed\n")
+        raise RuntimeError("a unit's rows could not be read")
+    assert not [p for p in (tmp_path / "failed").rglob("*") if p.is_file()]

@@ -118,21 +118,37 @@ class _Keyframes:
 def sampled_forbidden(persons: PersonTable, units: UnitTable, forbid: np.ndarray, deltas: list[int],
                       params: FinebenchParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(actions, forbidden, sampled unit rows, their phrase classes) for the units the cross plan
-    looks at: window truth over every person row (cheap), the entailment closure only for the
-    sampled units' persons; units whose person cannot be named (ambiguous_reference) are left out."""
-    actions = action_rows(persons.action_offsets, persons.action_ids, forbid.shape[0])
-    window = window_actions(persons.video, persons.person_id, persons.timestamp, actions, deltas)
-    stamps = persons.timestamp.astype(np.int64)
-    span = int(stamps.max()) + 1 if len(stamps) else 1
-    ranks, clear, counts = rank_people_columns(_Keyframes(persons.video.astype(np.int64) * span + stamps,
-                                                          persons.box),
-                                               params.min_center_gap, params.max_horizontal_overlap)
+    looks at: window truth and ranks over the person rows of the keyframes the sampled units'
+    persons see (theirs and those ``deltas`` away), the entailment closure only for the sampled
+    units' persons; units whose person cannot be named (ambiguous_reference) are left out."""
     rows = sample_rows(len(units))
-    rows = rows[clear[units.person[rows]] & ((counts <= len(ORDINALS)) | (ranks == 1) | (ranks == counts))[
-        units.person[rows]]]
-    people = units.person[rows]
-    return (actions[people], forbidden_rows(actions[people], window[people], forbid), rows,
-            phrase_classes(ranks[people], counts[people]))
+    stamps = persons.timestamp.astype(np.int64)
+    span = int(stamps.max()) + 1 + 2 * max((abs(d) for d in deltas), default=0) if len(stamps) else 1
+    keyframe = persons.video.astype(np.int64) * span + stamps  # sorted: persons are in (video, time) order
+    near = _rows_at(keyframe, np.add.outer(keyframe[units.person[rows]], np.array([0, *deltas])).ravel())
+    offsets = persons.action_offsets
+    counts = offsets[near + 1] - offsets[near]
+    starts = np.repeat(offsets[near] - (np.cumsum(counts) - counts), counts)
+    actions = action_rows(np.r_[0, np.cumsum(counts)], persons.action_ids[starts + np.arange(counts.sum())],
+                          forbid.shape[0])
+    window = window_actions(persons.video[near], persons.person_id[near], stamps[near], actions, deltas)
+    ranks, clear, counts = rank_people_columns(_Keyframes(keyframe[near], persons.box[near]),
+                                               params.min_center_gap, params.max_horizontal_overlap)
+    at = np.searchsorted(near, units.person[rows])  # the sampled units' persons among ``near``
+    nameable = clear[at] & ((counts <= len(ORDINALS)) | (ranks == 1) | (ranks == counts))[at]
+    rows, at = rows[nameable], at[nameable]
+    return (actions[at], forbidden_rows(actions[at], window[at], forbid), rows,
+            phrase_classes(ranks[at], counts[at]))
+
+
+def _rows_at(keyframe: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Sorted indices of the rows whose (sorted) ``keyframe`` is one of ``wanted``."""
+    wanted = np.unique(wanted)
+    low, high = np.searchsorted(keyframe, wanted, "left"), np.searchsorted(keyframe, wanted, "right")
+    marks = np.zeros(len(keyframe) + 1, dtype=np.int64)
+    np.add.at(marks, low, 1)
+    np.add.at(marks, high, -1)
+    return np.flatnonzero(np.cumsum(marks[:-1]) > 0)
 
 
 def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,

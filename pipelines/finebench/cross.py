@@ -49,29 +49,32 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
     assert plan is not None
     n = len(person)
     candidates = actions[person] & ctx.category_mask[category]
-    key = draw_without_replacement(candidates * plan.key_weight, draws[:, 6:7])[:, 0] if n else \
-        np.zeros(0, dtype=np.int64)
-    host = hosts(forbidden[person], plan.scarcest[unit_class])
+    key = candidates.argmax(axis=1)  # the draw's result when the person has one candidate
+    several = np.flatnonzero(candidates.sum(axis=1) > 1)
+    key[several] = draw_without_replacement(candidates[several] * plan.key_weight, draws[several, 6:7])[:, 0]
+    host = hosts(forbidden, plan.scarcest[unit_class], person)
     reason = np.where(ambiguous, 1, 0)
     keep = plan.keep_key[unit_class, key]
     by_key = draws[:, 0] >= keep
     by_class = draws[:, 0] >= keep * plan.keep_class[category, host]
     reason = np.where(reason == 0, np.where(by_key, KEY_SHARE_CAP, np.where(by_class, CATEGORY_SHARE, 0)),
                       reason)
-    weights = np.where(forbidden[person], 0, plan.distractor_weight[unit_class])
+    live = np.flatnonzero(reason == 0)  # wrong options only for the units still kept
+    weights = np.where(forbidden[person[live]], 0, plan.distractor_weight[unit_class[live]])
     if plan.pair_weight is not None:  # poses shown beside a pose key (posepairs.py)
-        weights = weights * plan.pair_weight[key]
-    reason = np.where((reason == 0) & ((weights > 0).sum(axis=1) < 3), NOT_ENOUGH, reason)
-    rows = np.flatnonzero(reason == 0)
+        weights = weights * plan.pair_weight[key[live]]
+    enough = (weights > 0).sum(axis=1) >= 3
+    reason[live[~enough]] = NOT_ENOUGH
+    rows = live[enough]
     picked = np.zeros((n, 3), dtype=np.int64)
-    picked[rows] = draw_without_replacement(weights[rows], draws[rows, 2:5])
+    picked[rows] = draw_without_replacement(weights[enough], draws[rows, 2:5])
     picked = np.take_along_axis(picked, PERMUTATIONS_3[scaled_index(draws[:, 5], 6)], axis=1)
     similar = np.take_along_axis(ctx.similar[key], picked, axis=1)
     same = ctx.category_mask[category][np.arange(n)[:, None], picked]
     tiers = np.where(similar, 0, np.where(same, 1, 2))
     template = _templates(ctx, len(CATEGORIES), draws)
     if ctx.not_plan is not None:  # capped units asked in the NOT form instead (notform.py)
-        found = not_questions(ctx, actions[person], forbidden[person], key, unit_class,
+        found = not_questions(ctx, actions, forbidden, person, key, unit_class,
                               plan.keep_class[category, host], reason == KEY_SHARE_CAP, reason == 0, draws)
         rows = found.rows[found.by_cap]
         reason[rows] = np.where(found.by_share[found.by_cap], 0, CATEGORY_SHARE)

@@ -85,15 +85,45 @@ def inclusion(masses: np.ndarray, draws: int = 3) -> np.ndarray:
     normalised masses."""
     if draws == 1:
         return masses / np.maximum(masses.sum(axis=1, keepdims=True), 1e-12)
-    positive = (masses > 0).sum(axis=1, keepdims=True)
+    nonzero = masses > 0
+    positive = nonzero.sum(axis=1, keepdims=True)
     wanted = np.minimum(draws, positive)
     lam = wanted / np.maximum(masses.sum(axis=1, keepdims=True), 1e-12)
+    # Two work arrays written in place: a fresh (units x A) temporary per operation cost ~10x the
+    # arithmetic (page faults on new memory), measured on the plan's 1,000 x 81 matrices.
+    grown, work = np.empty_like(masses), np.empty_like(masses)
     for _ in range(NEWTON_STEPS):
-        grown = np.exp(-lam * masses)
-        gap = wanted - (1.0 - grown).sum(axis=1, keepdims=True)
-        lam = lam + gap / np.maximum((masses * grown).sum(axis=1, keepdims=True), 1e-12)
-    chance = np.where(masses > 0, 1.0 - np.exp(-lam * masses), 0.0)
-    return np.where(positive <= draws, (masses > 0).astype(np.float64), chance)  # all are drawn
+        np.exp(np.multiply(-lam, masses, out=grown), out=grown)
+        gap = wanted - np.subtract(1.0, grown, out=work).sum(axis=1, keepdims=True)
+        lam = lam + gap / np.maximum(np.multiply(masses, grown, out=work).sum(axis=1, keepdims=True), 1e-12)
+    chance = np.subtract(1.0, np.exp(np.multiply(-lam, masses, out=grown), out=grown), out=grown)
+    chance[~nonzero] = 0.0
+    every = (positive <= draws).ravel()  # all of the row's columns are drawn
+    chance[every] = nonzero[every]
+    return chance
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Units grouped by identical (cell, row): such units have the same inclusion chances, so a
+    fit sees each group once, with its units' total mass (AVA persons share few action sets:
+    ~4,000 sampled units make ~1,000 groups)."""
+
+    first: np.ndarray  # (groups,) a unit of each group
+    group: np.ndarray  # (units,) each unit's group
+
+    def mass(self, values: np.ndarray) -> np.ndarray:
+        """Per group, the sum of its units' ``values``."""
+        return np.bincount(self.group, weights=values, minlength=len(self.first))
+
+
+def group_units(rows: np.ndarray, cell: np.ndarray, extra: np.ndarray | None = None) -> Groups:
+    """The :class:`Groups` of units by (``cell``, row of ``rows``, ``extra`` value if given)."""
+    keys = [cell[:, None]] + ([] if extra is None else [extra[:, None]])
+    keyed = np.ascontiguousarray(np.concatenate([*(k.astype(rows.dtype) for k in keys), rows], axis=1))
+    packed = keyed.view(np.dtype((np.void, keyed.dtype.itemsize * keyed.shape[1]))).ravel()
+    _, first, group = np.unique(packed, return_index=True, return_inverse=True)
+    return Groups(first, group.ravel())
 
 
 def fit_distractor_weights(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarray, wanted: np.ndarray,
@@ -102,22 +132,30 @@ def fit_distractor_weights(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarr
     (cells x A); also those counts.
 
     A unit kept with probability ``kept[u]`` draws ``draws`` actions among ``allowed[u]`` with the
-    weights of its cell ``cell[u]`` (:func:`inclusion`)."""
+    weights of its cell ``cell[u]`` (:func:`inclusion`). Units may be :class:`Groups` (``kept``:
+    their mass): the counts are the same."""
     weights = start.copy()
     shown = np.zeros_like(weights)
-    for _ in range(FIT_STEPS):
-        shown = by_cell(cell, kept[:, None] * inclusion(allowed * weights[cell], draws), len(weights))
-        weights = weights * np.clip((wanted + 1e-3) / (shown + 1e-3), 0.2, 5.0) ** 0.8
+    index, mass, target, live = cell_index(cell, allowed.shape[1]), kept[:, None], wanted + 1e-3, start > 0
+    for _ in range(FIT_STEPS):  # small arrays, many steps: ufuncs called directly (np.clip's wrapper costs)
+        shown = by_cell(cell, mass * inclusion(allowed * weights[cell], draws), len(weights), index)
+        weights = weights * np.power(np.minimum(np.maximum(target / (shown + 1e-3), 0.2), 5.0), 0.8)
         top = np.maximum(weights.max(axis=1, keepdims=True), 1e-12)
-        weights = np.where(start > 0, np.maximum(weights / top, 1e-6), 0.0)
+        weights = np.where(live, np.maximum(weights / top, 1e-6), 0.0)
     return weights, shown
 
 
-def by_cell(cell: np.ndarray, values: np.ndarray, cells: int) -> np.ndarray:
+def cell_index(cell: np.ndarray, width: int) -> np.ndarray:
+    """The flat (cell, column) bin of every entry of a (units x ``width``) array, for :func:`by_cell`."""
+    return (cell[:, None] * width + np.arange(width)[None, :]).ravel()
+
+
+def by_cell(cell: np.ndarray, values: np.ndarray, cells: int, index: np.ndarray | None = None) -> np.ndarray:
     """(cells x A) sums of the unit rows of ``values`` per cell (one bincount: sequential sums,
-    the same bits on every machine, unlike a BLAS product)."""
+    the same bits on every machine, unlike a BLAS product); ``index``: ``cell_index(cell, A)``
+    when already made."""
     width = values.shape[1]
-    index = (cell[:, None] * width + np.arange(width)[None, :]).ravel()
+    index = cell_index(cell, width) if index is None else index
     return np.bincount(index, weights=values.ravel(), minlength=cells * width).reshape(cells, width)
 
 
@@ -181,18 +219,19 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     keep_class = np.ones((len(category_mask), 2))
     host = np.zeros(len(person), dtype=np.int64)
     scarcest = np.full(PHRASE_CLASSES, -1)
+    index = cell_index(cell, size)  # the by_cell bins of every (units x A) array below
+    candidate_keys = by_cell(cell, chance, PHRASE_CLASSES, index)
     for _ in range(ROUNDS):
         if other_form is not None:
             rescued, moved = other_form(chance, keep_key)
             stay = 1.0 - moved
         joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
-        capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES)
-        keys = by_cell(cell, joint, PHRASE_CLASSES)
+        capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES, index)
+        keys = by_cell(cell, joint, PHRASE_CLASSES, index)
         keep_key = _capped(keep_key, keys, capacity, odds, 0.5)
         by_key = chance * keep_key[cell]
-        scarcest = scarcest_actions(by_cell(cell, chance, PHRASE_CLASSES),
-                                    by_cell(cell, by_key, PHRASE_CLASSES))
-        host = hosts(forbidden[person], scarcest[cell])
+        scarcest = scarcest_actions(candidate_keys, by_cell(cell, by_key, PHRASE_CLASSES, index))
+        host = hosts(forbidden, scarcest[cell], person)
         kept_by_class = np.zeros((len(category_mask), 2))
         np.add.at(kept_by_class, (category, host), by_key.sum(axis=1))
         if other_form is not None:
@@ -200,14 +239,16 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
         keep_class = _repair_shares(kept_by_class, target, share_slack)
     for _ in range(FINAL_STEPS):  # full steps from above: the shares' repair shrank some capacities
         joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
-        keep_key = _capped(keep_key, by_cell(cell, joint, PHRASE_CLASSES),
-                           by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES), odds, 1.0)
+        capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES, index)
+        keep_key = _capped(keep_key, by_cell(cell, joint, PHRASE_CLASSES, index), capacity, odds, 1.0)
     joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
     start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
-    wanted = 3.0 * by_cell(cell, joint, PHRASE_CLASSES)
+    wanted = 3.0 * by_cell(cell, joint, PHRASE_CLASSES, index)
     pair = None
     if pose_pairs is None:
-        weights, _ = fit_distractor_weights(allowed, joint.sum(axis=1), cell, wanted, start)
+        groups = group_units(allowed, cell)
+        weights, _ = fit_distractor_weights(allowed[groups.first], groups.mass(joint.sum(axis=1)),
+                                            cell[groups.first], wanted, start)
     else:
         weights, pair = pose_pairs(allowed, joint.sum(axis=1), cell, wanted, start, chance)
     distractor_weight = np.where(vocabulary, np.maximum(1, np.rint(weights * WEIGHT_SCALE)), 0)
@@ -233,7 +274,8 @@ def scarcest_actions(wanted: np.ndarray, kept: np.ndarray) -> np.ndarray:
     return np.where(share.min(axis=1) < 0.999, share.argmin(axis=1), -1)
 
 
-def hosts(forbidden: np.ndarray, scarcest: np.ndarray) -> np.ndarray:
-    """1 for units whose person does (or may not be shown) its class's scarcest action, else 0."""
-    rows = np.arange(len(scarcest))
+def hosts(forbidden: np.ndarray, scarcest: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """1 for units whose person does (or may not be shown) its class's scarcest action, else 0;
+    ``rows``: each unit's row of ``forbidden`` (default: row i for unit i)."""
+    rows = np.arange(len(scarcest)) if rows is None else rows
     return (forbidden[rows, np.maximum(scarcest, 0)] & (scarcest >= 0)).astype(np.int64)

@@ -62,7 +62,7 @@ def draw_without_replacement(weights: np.ndarray, uniforms: np.ndarray) -> np.nd
         cumulative = np.cumsum(remaining, axis=1)
         total = cumulative[:, -1]
         point = np.minimum((uniforms[:, j] * total).astype(np.int64), total - 1)
-        chosen = (cumulative <= point[:, None]).sum(axis=1)
+        chosen = (cumulative > point[:, None]).argmax(axis=1)  # first column past the point
         picked[:, j] = chosen
         remaining[rows, chosen] = 0
     return picked

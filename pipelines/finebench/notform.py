@@ -38,19 +38,20 @@ class NotQuestions:
     by_share: np.ndarray
 
 
-def not_questions(ctx: GenerationContext, actions: np.ndarray, forbidden: np.ndarray, own: np.ndarray,
-                  unit_class: np.ndarray, share_keep: np.ndarray, capped: np.ndarray, kept: np.ndarray,
-                  draws: np.ndarray) -> NotQuestions:
+def not_questions(ctx: GenerationContext, actions: np.ndarray, forbidden: np.ndarray, person: np.ndarray,
+                  own: np.ndarray, unit_class: np.ndarray, share_keep: np.ndarray, capped: np.ndarray,
+                  kept: np.ndarray, draws: np.ndarray) -> NotQuestions:
     """NOT questions for the ``capped`` units (rescued) and the ``kept`` ones that may be donors;
-    ``actions`` / ``forbidden``: rows per unit (its person's keyframe actions and the actions
-    never offered as false), ``own``: its direct key, ``share_keep``: its category-share keep
-    probability (donors passed it already)."""
+    ``actions`` / ``forbidden``: rows per person (its keyframe actions and the actions never
+    offered as false), ``person``: each unit's row there, ``own``: its direct key,
+    ``share_keep``: its category-share keep probability (donors passed it already)."""
     plan = ctx.not_plan
     assert plan is not None
     pose = ctx.category_mask[POSE_CATEGORY]
-    other = other_trues(actions, own, ctx.forbid, pose)
-    rows = np.flatnonzero((capped & eligible(other, pose)) | (kept & donors(own, other, pose)))
-    other = other[rows]
+    rows = np.flatnonzero(capped | (kept & ~pose[own]))  # a donor's own action is never a pose
+    other = other_trues(actions[person[rows]], own[rows], ctx.forbid, pose)
+    fit = np.where(capped[rows], eligible(other, pose), donors(own[rows], other, pose))
+    rows, other = rows[fit], other[fit]
     first = draw_without_replacement(other.astype(np.int64), draws[rows, 9:10])[:, 0]
     rest = other & ~ctx.forbid[first]  # never two actions that entail each other
     enough = rest.any(axis=1)
@@ -58,7 +59,7 @@ def not_questions(ctx: GenerationContext, actions: np.ndarray, forbidden: np.nda
     second = draw_without_replacement(rest.astype(np.int64), draws[rows, 10:11])[:, 0]
     trues = np.stack([own[rows], first, second], axis=1)
     pose_shown = pose[trues].any(axis=1)
-    allowed = admissible_keys(forbidden[rows], ctx.category_mask.any(axis=0), pose, pose_shown)
+    allowed = admissible_keys(forbidden[person[rows]], ctx.category_mask.any(axis=0), pose, pose_shown)
     weights = np.where(allowed, plan.key_weight[unit_class[rows]], 0)
     has_key = weights.any(axis=1)
     rows, trues, weights = rows[has_key], trues[has_key], weights[has_key]

@@ -49,7 +49,9 @@ from pipelines.finebench.crossplan import (
     WEIGHT_SCALE,
     CrossPlan,
     by_cell,
+    cell_index,
     fit_distractor_weights,
+    group_units,
     hosts,
     key_probabilities,
 )
@@ -66,12 +68,15 @@ class NotPlan:
 
 @dataclass(frozen=True)
 class NotUnits:
-    """The NOT-form view of (sampled) units, for the plan: what each would show and allow. Rows
-    are candidates: the units as capped units (rescued), then the units again as donors (kept
-    units moved to the NOT form); both are kept with the ``keep`` of the cells they show true (a
-    donor cut there stays direct)."""
+    """The NOT-form candidates among (sampled) units, for the plan: what each would show and
+    allow. A unit is a candidate as a capped unit (rescued) or as a donor (a kept unit moved to
+    the NOT form), or both: capped candidates first, then donors, each in unit order. Both are
+    kept with the ``keep`` of the cells they show true (a donor cut there stays direct). Only
+    candidates with a positive mass are listed (the others cost no work)."""
 
-    mass: np.ndarray  # (n,) chance the unit is such a candidate
+    unit: np.ndarray  # (n,) the sampled unit
+    donor: np.ndarray  # (n,) bool: a donor candidate (else a capped one)
+    mass: np.ndarray  # (n,) > 0: chance the unit is such a candidate
     cell: np.ndarray  # (n,) phrase class
     shown: np.ndarray  # (n, A) chance each action is shown true
     own: np.ndarray  # (n,) the unit's own action (its direct key)
@@ -123,15 +128,18 @@ def not_units(chance: np.ndarray, keep_key: np.ndarray, cell: np.ndarray, action
     """The NOT candidates among units whose direct key is drawn with ``chance`` (n x A) and kept
     with ``keep_key[cell]``: capped units (own action: the most likely capped key) then donors
     (kept ones, with probability ``donor_rate``)."""
-    capped = chance * (1.0 - keep_key[cell])
-    kept = chance * keep_key[cell]
-    own_c, other_c, shown_c, allowed_c = _view(capped, actions, forbidden, forbid, pose, vocabulary)
-    own_d, other_d, shown_d, allowed_d = _view(kept, actions, forbidden, forbid, pose, vocabulary)
-    mass = np.concatenate([np.where(eligible(other_c, pose), capped.sum(axis=1), 0.0),
-                           np.where(donors(own_d, other_d, pose), kept.sum(axis=1) * donor_rate, 0.0)])
-    return NotUnits(mass, np.concatenate([cell, cell]),
-                    np.concatenate([shown_c, shown_d]), np.concatenate([own_c, own_d]),
-                    np.concatenate([allowed_c, allowed_d]))
+    keep = keep_key[cell]
+    capped, kept = chance * (1.0 - keep), chance * keep
+    parts = []
+    for donor, share in ((False, capped), (True, kept * (donor_rate > 0))):
+        rows = np.flatnonzero(share.sum(axis=1) > 0)
+        own, other, shown, allowed = _view(share[rows], actions[rows], forbidden[rows], forbid, pose,
+                                           vocabulary)
+        fit = donors(own, other, pose) if donor else eligible(other, pose)
+        mass = share[rows[fit]].sum(axis=1) * (donor_rate if donor else 1.0)
+        parts.append((rows[fit], np.full(len(mass), donor), mass, shown[fit], own[fit], allowed[fit]))
+    unit, is_donor, mass, shown, own, allowed = (np.concatenate(part) for part in zip(*parts, strict=True))
+    return NotUnits(unit, is_donor, mass, cell[unit], shown, own, allowed)
 
 
 def unit_keep(keep: np.ndarray, units: NotUnits) -> np.ndarray:
@@ -150,20 +158,23 @@ def plan_not(units: NotUnits, factor: np.ndarray, vocabulary: np.ndarray) -> tup
     probability per candidate (the category-share shedding). The key weights are refitted from
     uniform each round (continuing from the last round's weights was tried: a tighter fit cut
     the kept NOT questions by two thirds on the real files)."""
-    kept = np.zeros(len(units.mass))
-    live = np.flatnonzero(units.mass > 0)  # only candidates cost work
-    units = NotUnits(units.mass[live], units.cell[live], units.shown[live], units.own[live],
-                     units.allowed[live])
-    factor, cell = factor[live], units.cell
+    # candidates with the same cell, own action, shown and allowed rows count as one (mass summed)
+    same = group_units(np.concatenate([units.shown, units.allowed], axis=1), units.cell, units.own)
+    first = same.first
+    merged = NotUnits(units.unit[first], units.donor[first], same.mass(units.mass * factor),
+                      units.cell[first], units.shown[first], units.own[first], units.allowed[first])
+    cell = merged.cell
     start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
     keep, weights = np.ones_like(start), start
+    groups, index = group_units(merged.allowed, cell), cell_index(cell, merged.shown.shape[1])
+    allowed, key_cell = merged.allowed[groups.first], cell[groups.first]
     for _ in range(ROUNDS):
-        chosen = units.mass * factor * unit_keep(keep, units)
-        trues = by_cell(cell, chosen[:, None] * units.shown, PHRASE_CLASSES)
-        weights, keys = fit_distractor_weights(units.allowed, chosen, cell, trues / 3.0, start, draws=1)
+        chosen = merged.mass * unit_keep(keep, merged)
+        trues = by_cell(cell, chosen[:, None] * merged.shown, PHRASE_CLASSES, index)
+        weights, keys = fit_distractor_weights(allowed, groups.mass(chosen), key_cell, trues / 3.0, start, 1)
         ratio = np.where(trues > 0, 3.0 * keys / np.maximum(trues, 1e-12), 1.0)
         keep = np.minimum(1.0, keep * np.sqrt(ratio))
-    kept[live] = units.mass * factor * unit_keep(keep, units)
+    kept = units.mass * factor * unit_keep(keep, units)
     key_weight = np.where(vocabulary, np.maximum(1, np.rint(weights * WEIGHT_SCALE)), 0).astype(np.int64)
     return NotPlan(keep, key_weight), kept
 
@@ -176,9 +187,10 @@ def other_form_for(cell: np.ndarray, actions: np.ndarray, forbidden: np.ndarray,
     def other_form(chance: np.ndarray, keep_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         units = not_units(chance, keep_key, cell, actions, forbidden, forbid, pose, vocabulary, donor_rate)
         kept = plan_not(units, np.ones(len(units.mass)), vocabulary)[1]
-        n = len(cell)
-        donated = units.mass[n:]
-        return kept[:n], np.where(donated > 0, donor_rate * kept[n:] / np.maximum(donated, 1e-12), 0.0)
+        rescued, moved = np.zeros(len(cell)), np.zeros(len(cell))
+        rescued[units.unit[~units.donor]] = kept[~units.donor]
+        moved[units.unit[units.donor]] = donor_rate * kept[units.donor] / units.mass[units.donor]
+        return rescued, moved
     return other_form
 
 
@@ -191,4 +203,4 @@ def final_not_plan(plan: CrossPlan, cell: np.ndarray, category: np.ndarray, acti
     chance = key_probabilities(actions & category_mask[category], plan.key_weight)
     units = not_units(chance, plan.keep_key, cell, actions, forbidden, forbid, pose, vocabulary, donor_rate)
     factor = plan.keep_class[category, hosts(forbidden, plan.scarcest[cell])]
-    return replace(plan_not(units, np.concatenate([factor, factor]), vocabulary)[0], donor_rate=donor_rate)
+    return replace(plan_not(units, factor[units.unit], vocabulary)[0], donor_rate=donor_rate)

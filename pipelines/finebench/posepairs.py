@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.finebench.crossplan import fit_distractor_weights, inclusion
+from pipelines.finebench.crossplan import fit_distractor_weights, group_units, inclusion
 
 PAIR_ROUNDS = 6
 PAIR_SCALE = 1_000  # pair factors as integers (exact weighted draws)
@@ -47,6 +47,9 @@ def fit_pose_pairs(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarray, want
     size = allowed.shape[1]
     pair = np.ones((size, size))
     weights = start
+    # units with the same cell, allowed actions and pose key count as one, weighted by their mass
+    groups = group_units(allowed, cell, key)
+    allowed, kept, cell, key = allowed[groups.first], groups.mass(kept), cell[groups.first], key[groups.first]
     for _ in range(PAIR_ROUNDS):
         factor = np.where((key >= 0)[:, None], pair[np.maximum(key, 0)], 1.0)
         weights, _ = fit_distractor_weights(allowed * factor, kept, cell, wanted, start)

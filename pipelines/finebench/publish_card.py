@@ -45,6 +45,14 @@ def keyframe_boxes(table: pa.Table, wanted: set[tuple[str, int]]) -> dict[tuple[
     return boxes
 
 
+def templates_used(table: pa.Table, vocab: Vocabulary) -> dict[str, int]:
+    """Template count of each family the build drew questions from (a per-category build does
+    not list the cross-category families, nor a build without the NOT form its NOT family)."""
+    used = set(pc.unique(table.column("template_id")).to_pylist())
+    return {family: len(templates) for family, templates in vocab.templates.items()
+            if any(t.id in used for t in templates)}
+
+
 def write_card_and_report(build_dir: Path, table: pa.Table, stats: dict[str, Any],
                           ledger: Ledger, params: FinebenchParams, version: str,
                           input_sums: dict[str, str], vocab: Vocabulary) -> None:
@@ -57,7 +65,7 @@ def write_card_and_report(build_dir: Path, table: pa.Table, stats: dict[str, Any
         "stats": stats,
         "size_category": size_category(table.num_rows),
         "similarity_map": vocab.similarity_map,
-        "num_templates": {c: len(t) for c, t in vocab.templates.items()},
+        "num_templates": templates_used(table, vocab),
         "config_digests": config_digests(build_dir),  # the cache key datasets sees (core/cachekey)
     }
     write_text(build_dir / "README.md", render_card("finebench", context))

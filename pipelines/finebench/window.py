@@ -37,12 +37,10 @@ def window_actions(group: np.ndarray, person_id: np.ndarray, timestamp: np.ndarr
     found = np.zeros_like(actions)
     if not len(group) or not deltas:
         return found
-    # One int64 per (group, person id), then a 1-D unique (a plain sort, several times cheaper than
-    # np.unique over row pairs): both shifted to start at 0, so the product cannot collide.
+    # One int64 per (group, person id): both shifted to start at 0, so the product cannot collide
+    # (ids need not be dense: a key only has to tell owners apart).
     person = person_id.astype(np.int64) - int(person_id.min())
-    pair = (group.astype(np.int64) - int(group.min())) * (int(person.max()) + 1) + person
-    _, owner = np.unique(pair, return_inverse=True)
-    owner = owner.ravel().astype(np.int64)
+    owner = (group.astype(np.int64) - int(group.min())) * (int(person.max()) + 1) + person
     stamp = timestamp.astype(np.int64)
     span = np.int64(stamp.max() - stamp.min() + 2 * max(abs(d) for d in deltas) + 1)
     key = owner * span + (stamp - stamp.min() + max(abs(d) for d in deltas))

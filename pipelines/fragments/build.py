@@ -35,8 +35,10 @@ class FragmentsResult:
 
 def build_fragments(inputs: FragmentsInputs, params: FragmentsParams, out_root: Path, version: str,
                     executor: Executor, on_unit: UnitHook | None = None) -> FragmentsResult:
-    """Build ``<out_root>/fragments/<version>/``."""
-    outcome = run_build(RECIPE, inputs, params, out_root, version, executor, on_unit=on_unit)
+    """Build ``<out_root>/fragments/<version>/``. The result holds every video's output and every
+    row in memory (the CLI's build streams them instead)."""
+    outcome = run_build(RECIPE, inputs, params, out_root, version, executor, on_unit=on_unit,
+                        keep_tables=True)
     records: dict[str, list[dict[str, Any]]] = outcome.tables  # type: ignore[assignment]
     return FragmentsResult(outcome.build_dir, outcome.build.payloads("videos"), records, outcome.ledger,
                            outcome.build.state["bench_videos"], outcome.stats, outcome.manifest,

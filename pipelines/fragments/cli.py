@@ -42,7 +42,7 @@ def inputs_from_args(args: argparse.Namespace, _params: Any) -> tuple[FragmentsI
 
 
 def summary(outcome: Any) -> dict[str, Any]:
-    return {"rows": {name: len(rows) for name, rows in outcome.tables.items()}}
+    return {"rows": dict(outcome.counts)}
 
 
 CLI = CliSpec(

@@ -10,19 +10,22 @@ Paths are relative to the build folder. Line *i* of an export is row *i* of its 
 - ``vlmevalkit/Fragments_{fragment,scene}.tsv`` + ``fragments_dataset.py``; ``lmms_eval/`` task
   YAMLs, ``utils.py`` and JSONL. Both score replies with ``pipelines.core.answers.parse_choice``.
 Question texts never contain a media placeholder (they come from our templates and options).
+Every file is written as a stream (:class:`ExportStream`, fed unit by unit in a build);
+:func:`write_exports` feeds it whole record lists.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from pipelines.core.atomic import write_text
-from pipelines.core.evalformats import candidates_literal, jsonl_text, tsv_text, with_embedded_parser
+from pipelines.core.evalformats import candidates_literal, with_embedded_parser
+from pipelines.core.exportfiles import ExportFiles
 from pipelines.fragments.phrasing import FOLDER
 
 Row = dict[str, Any]
@@ -33,12 +36,6 @@ LMMS_KEYS = {"bench_fragment": ("id", "video_id", "task", "n", "frames", "questi
              "bench_scene": ("id", "video_id", "task", "variant", "video", "question", "options", "answer")}
 DATASET_INFO = {"fragments_sft": {"file_name": "fragments_sft.json", "formatting": "sharegpt",
                                   "columns": {"messages": "conversations", "images": "images"}}}
-
-
-def json_list(rows: Sequence[Row]) -> str:
-    """A JSON array with one record per line."""
-    body = ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
-    return "[\n" + body + ("\n" if rows else "") + "]\n"
 
 
 def llava_sft(rows: Sequence[Row]) -> list[Row]:
@@ -69,43 +66,73 @@ def trl_sft(rows: Sequence[Row]) -> list[Row]:
         "images": list(r["frames"])} for r in rows]
 
 
-def fragment_tsv(rows: Sequence[Row]) -> str:
-    return tsv_text(FRAGMENT_TSV, ([i, r["id"], r["video_id"], json.dumps(r["frames"]), r["question"],
-                                    candidates_literal(r["options"]), r["answer"], r["task"], r["n"]]
-                                   for i, r in enumerate(rows)))
+def fragment_tsv_rows(rows: Sequence[Row], first: int = 0) -> Iterator[list[Any]]:
+    """TSV lines of ``bench_fragment`` rows numbered from ``first``."""
+    return ([first + i, r["id"], r["video_id"], json.dumps(r["frames"]), r["question"],
+             candidates_literal(r["options"]), r["answer"], r["task"], r["n"]] for i, r in enumerate(rows))
 
 
-def scene_tsv(rows: Sequence[Row]) -> str:
-    return tsv_text(SCENE_TSV, ([i, r["id"], r["video_id"], r["video"].removesuffix(".mp4"), r["question"],
-                                 candidates_literal(r["options"]), r["answer"], r["task"], r["variant"]]
-                                for i, r in enumerate(rows)))
+def scene_tsv_rows(rows: Sequence[Row], first: int = 0) -> Iterator[list[Any]]:
+    """TSV lines of ``bench_scene`` rows numbered from ``first``."""
+    return ([first + i, r["id"], r["video_id"], r["video"].removesuffix(".mp4"), r["question"],
+             candidates_literal(r["options"]), r["answer"], r["task"], r["variant"]]
+            for i, r in enumerate(rows))
+
+
+BENCH = {"bench_fragment": ("fragment", FRAGMENT_TSV, fragment_tsv_rows, "fragments_frames_to_visual"),
+         "bench_scene": ("scene", SCENE_TSV, scene_tsv_rows, "fragments_video_to_visual")}
+
+
+class ExportStream:
+    """Context manager: ``add(config, rows)`` any number of times (each config's rows in order);
+    every export is complete when the block exits cleanly (core/exportfiles.py)."""
+
+    def __init__(self, build_dir: Path) -> None:
+        self.files = ExportFiles(build_dir / "exports")
+        self.numbers = dict.fromkeys(BENCH, 0)
+
+    def __enter__(self) -> ExportStream:
+        files = self.files.__enter__()
+        self.llava = files.json_list("llava/sft.json")
+        self.llamafactory = files.json_list("llamafactory/fragments_sft.json")
+        files.text("llamafactory/dataset_info.json", json.dumps(DATASET_INFO, indent=2) + "\n")
+        self.trl = files.jsonl("trl/sft.jsonl")
+        self.tsv = {c: files.tsv(f"vlmevalkit/Fragments_{name}.tsv", header)
+                    for c, (name, header, _, _) in BENCH.items()}
+        files.text("vlmevalkit/fragments_dataset.py",
+                   with_embedded_parser((EXPORT_TEMPLATES / "vlmevalkit_dataset.py.txt").read_text()))
+        files.text("lmms_eval/utils.py",
+                   with_embedded_parser((EXPORT_TEMPLATES / "lmms_eval_utils.py.txt").read_text()))
+        env = Environment(loader=FileSystemLoader(EXPORT_TEMPLATES), undefined=StrictUndefined,
+                          keep_trailing_newline=True)
+        self.lmms = {}
+        for config, (name, _, _, visual) in BENCH.items():
+            data = f"fragments_{name}.jsonl"
+            self.lmms[config] = files.jsonl(f"lmms_eval/{data}")
+            files.text(f"lmms_eval/fragments_{name}.yaml", env.get_template("lmms_eval_task.yaml.j2").render(
+                task=data.removesuffix(".jsonl"), data_file=data, visual=visual))
+        return self
+
+    def add(self, config: str, rows: Sequence[Row]) -> None:
+        """Append ``rows`` of ``config`` to every export made from it."""
+        if config == "sft":
+            self.llava.add(llava_sft(rows))
+            self.llamafactory.add(llamafactory_sft(rows))
+            self.trl.add(trl_sft(rows))
+            return
+        _, _, lines, _ = BENCH[config]
+        self.tsv[config].writerows(lines(rows, self.numbers[config]))
+        self.numbers[config] += len(rows)
+        self.lmms[config].add({k: r[k] for k in LMMS_KEYS[config]} for r in rows)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.files.__exit__(kind, error, trace)
 
 
 def write_exports(build_dir: Path, records: Mapping[str, Sequence[Row]]) -> list[Path]:
-    """Write every trainer and evaluator export; returns the files written."""
-    out = build_dir / "exports"
-    env = Environment(loader=FileSystemLoader(EXPORT_TEMPLATES), undefined=StrictUndefined,
-                      keep_trailing_newline=True)
-    sft = records["sft"]
-    files: dict[Path, str] = {
-        out / "llava" / "sft.json": json_list(llava_sft(sft)),
-        out / "llamafactory" / "fragments_sft.json": json_list(llamafactory_sft(sft)),
-        out / "llamafactory" / "dataset_info.json": json.dumps(DATASET_INFO, indent=2) + "\n",
-        out / "trl" / "sft.jsonl": jsonl_text(trl_sft(sft)),
-        out / "vlmevalkit" / "Fragments_fragment.tsv": fragment_tsv(records["bench_fragment"]),
-        out / "vlmevalkit" / "Fragments_scene.tsv": scene_tsv(records["bench_scene"]),
-        out / "vlmevalkit" / "fragments_dataset.py":
-            with_embedded_parser((EXPORT_TEMPLATES / "vlmevalkit_dataset.py.txt").read_text()),
-        out / "lmms_eval" / "utils.py":
-            with_embedded_parser((EXPORT_TEMPLATES / "lmms_eval_utils.py.txt").read_text()),
-    }
-    for config, visual in (("bench_fragment", "fragments_frames_to_visual"),
-                           ("bench_scene", "fragments_video_to_visual")):
-        data = f"fragments_{config.removeprefix('bench_')}.jsonl"
-        files[out / "lmms_eval" / data] = jsonl_text({k: r[k] for k in LMMS_KEYS[config]}
-                                                     for r in records[config])
-        files[out / "lmms_eval" / data.replace(".jsonl", ".yaml")] = env.get_template(
-            "lmms_eval_task.yaml.j2").render(task=data.removesuffix(".jsonl"), data_file=data, visual=visual)
-    for path, text in files.items():
-        write_text(path, text)
-    return list(files)
+    """Write every trainer and evaluator export of whole ``records``; returns the files written."""
+    with ExportStream(build_dir) as exports:
+        for config, rows in records.items():
+            exports.add(config, rows)
+    return exports.files.files

@@ -4,7 +4,8 @@
 
 Hooks only; :func:`pipelines.core.orchestrator.run_build` runs them (see core/recipe.py). Media
 are written inside the one pass (each unit lists its files under ``media/<video_id>/``), because
-the questions need the sampled frames' differences and the render lengths.
+the questions need the sampled frames' differences and the render lengths. The rows are
+published as a stream (streaming.py): the driver never holds every video's rows.
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ from pipelines.core.manifest import sha256_file
 from pipelines.core.masks import read_mask_presence
 from pipelines.core.paths import SIMILARITY_DIR
 from pipelines.core.presence import Track, read_ava_presence
-from pipelines.core.recipe import Build, ConfigSpec, InputFiles, Plan, Recipe, Rows, UnitPass, UnitResult
+from pipelines.core.recipe import Build, ConfigSpec, InputFiles, Plan, Recipe, UnitPass, UnitResult
 from pipelines.core.tally import Tally
 from pipelines.fragments import cli
 from pipelines.fragments.config import FragmentsParams
 from pipelines.fragments.inputs import FragmentsInputs, list_videos, read_effects, read_labels
 from pipelines.fragments.per_video import process_video
 from pipelines.fragments.phrasing import load_phrasings
-from pipelines.fragments.publish import publish as write_publication
-from pipelines.fragments.records import CONFIGS, FEATURES, SPLITS, split_videos
-from pipelines.fragments.records import assemble as assemble_rows
+from pipelines.fragments.records import CONFIGS, FEATURES, SPLITS
 from pipelines.fragments.scene import Effect, load_similarity_map
-from pipelines.fragments.units import STAGES, FragmentsContext, VideoJob, VideoOutput
+from pipelines.fragments.streaming import STREAM
+from pipelines.fragments.units import STAGES, FragmentsContext, VideoJob
 
 SIMILARITY_MAP = SIMILARITY_DIR / "ava_curated.yaml"
 INPUT_STAGES = ("presence_rows", "label_rows", "effect_rows")
@@ -99,30 +99,6 @@ def plan(build: Build) -> Plan:
     return Plan(UnitPass("videos", video_unit, context, jobs, [j.video_id for j in jobs]), tally)
 
 
-def bench_videos(seed: int, share: float, outputs: list[VideoOutput]) -> set[str]:
-    """Split by video; videos with and without Meaning-of-Order questions are split separately."""
-    kept = [o for o in outputs if o.fragments or o.scenes]
-    ordered = [o.video_id for o in kept if any(q.task == "meaning_of_order" for q in o.fragments)]
-    others = [o.video_id for o in kept if o.video_id not in set(ordered)]
-    return split_videos(seed, ordered, share) | split_videos(seed, others, share)
-
-
-def assemble(build: Build) -> dict[str, Rows]:
-    outputs: list[VideoOutput] = build.payloads("videos")
-    bench = bench_videos(build.params.seed, build.params.bench_share, outputs)
-    build.state["bench_videos"] = sorted(bench)
-    build.manifest_extra["bench_videos"] = sorted(bench)
-    return dict(assemble_rows(outputs, bench))
-
-
-def publish(build: Build, tables: dict[str, Rows]) -> dict[str, Any]:
-    records: dict[str, list[dict[str, Any]]] = tables  # type: ignore[assignment]
-    stats = write_publication(build.build_dir, records, build.ledger, build.state["bench_videos"],
-                              build.inputs, build.params, build.version)
-    build.manifest_extra["stats"] = stats
-    return stats
-
-
 def demo(folder: Path) -> tuple[FragmentsInputs, dict[str, Any]]:
     return cli.demo_inputs(folder), {}
 
@@ -130,4 +106,4 @@ def demo(folder: Path) -> tuple[FragmentsInputs, dict[str, Any]]:
 RECIPE = Recipe(
     name="fragments", params=FragmentsParams, stages=(*STAGES, *INPUT_STAGES),
     configs={c: ConfigSpec(FEATURES[c], SPLITS[c]) for c in CONFIGS},
-    input_files=input_files, plan=plan, assemble=assemble, publish=publish, demo=demo, cli=cli.CLI)
+    input_files=input_files, plan=plan, demo=demo, cli=cli.CLI, stream=STREAM)

@@ -77,15 +77,11 @@ def sft_row(row: Row) -> Row:
             "template": row["template"]}
 
 
-def assemble(outputs: Sequence[Any], bench: set[str]) -> dict[str, list[Row]]:
-    """Rows per config from the units' outputs (unit order, question order: canonical)."""
-    records: dict[str, list[Row]] = {c: [] for c in CONFIGS}
-    for out in outputs:
-        fragments = [fragment_row(out.video_id, q) for q in out.fragments]
-        scenes = [scene_row(out.video_id, q) for q in out.scenes]
-        if out.video_id in bench:
-            records["bench_fragment"] += fragments
-            records["bench_scene"] += scenes
-        else:
-            records["sft"] += [sft_row(r) for r in fragments + scenes]
-    return records
+def unit_rows(out: Any, in_bench: bool) -> dict[str, list[Row]]:
+    """One video's rows per config (question order): its benchmark rows when ``in_bench``, else
+    its instruction records. A build's rows are these, video after video (canonical order)."""
+    fragments = [fragment_row(out.video_id, q) for q in out.fragments]
+    scenes = [scene_row(out.video_id, q) for q in out.scenes]
+    if in_bench:
+        return {"bench_fragment": fragments, "bench_scene": scenes}
+    return {"sft": [sft_row(r) for r in fragments + scenes]}

@@ -20,6 +20,7 @@ def build_revos(inputs: RevosInputs, params: RevosParams, out_root: Path, versio
                 executor: Executor, llm: LLMConfig | None = None,
                 on_unit: UnitHook | None = None) -> BuildOutcome:
     """Build ``<out_root>/revos/<version>/``; ``llm`` is needed when ``params.llm == "openai"``.
-    ``outcome.tables`` holds the rows per config (lists of dicts)."""
+    ``outcome.tables`` holds the rows per config (lists of dicts): every row in memory (the
+    CLI's build streams them instead)."""
     return run_build(RECIPE, inputs, params, out_root, version, executor, options={"llm": llm},
-                     on_unit=on_unit)
+                     on_unit=on_unit, keep_tables=True)

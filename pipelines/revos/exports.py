@@ -12,19 +12,23 @@ AVA (its file extension varies). Line *i* of an export is row *i* of its config.
 - ``vlmevalkit/RevosWhen.tsv`` + ``revos_when_dataset.py`` and ``lmms_eval/`` (task YAML,
   ``utils.py``, JSONL) for the ``when_mcq`` benchmark; both score replies with
   ``pipelines.core.answers.parse_choice``.
+
+Every file is written as a stream (:class:`ExportStream`, fed unit by unit in a build);
+:func:`write_exports` feeds it whole record lists.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from pipelines.core.atomic import write_text
-from pipelines.core.evalformats import candidates_literal, jsonl_text, tsv_text, with_embedded_parser
+from pipelines.core.evalformats import candidates_literal, with_embedded_parser
+from pipelines.core.exportfiles import ExportFiles
 from pipelines.revos.templates import FOLDER
 from pipelines.revos.units import CONFIGS
 
@@ -60,36 +64,56 @@ def dataset_info() -> dict[str, Any]:
                            "columns": {"messages": "conversations", "videos": "videos"}} for c in SFT_CONFIGS}
 
 
-def json_list(rows: Sequence[Row]) -> str:
-    """A JSON array with one record per line (valid JSON, diff-friendly)."""
-    body = ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
-    return "[\n" + body + ("\n" if rows else "") + "]\n"
+def tsv_rows(rows: Sequence[Row], first: int = 0) -> Iterator[list[Any]]:
+    """VLMEvalKit lines of ``when_mcq`` rows numbered from ``first``."""
+    return ([first + i, r["id"], r["video"], r["question"], candidates_literal(r["options"]), r["answer"],
+             r["dataset"]] for i, r in enumerate(rows))
 
 
-def vlmevalkit_tsv(rows: Sequence[Row]) -> str:
-    return tsv_text(TSV_COLUMNS, ([i, r["id"], r["video"], r["question"], candidates_literal(r["options"]),
-                                   r["answer"], r["dataset"]] for i, r in enumerate(rows)))
+class ExportStream:
+    """Context manager: ``add(config, rows)`` any number of times (each config's rows in order);
+    every export is complete when the block exits cleanly (core/exportfiles.py)."""
+
+    def __init__(self, build_dir: Path) -> None:
+        self.files = ExportFiles(build_dir / "exports")
+        self.numbered = 0
+
+    def __enter__(self) -> ExportStream:
+        files = self.files.__enter__()
+        files.text("llamafactory/dataset_info.json", json.dumps(dataset_info(), indent=2) + "\n")
+        self.sft = {c: (files.json_list(f"llava/{c}.json"), files.json_list(f"llamafactory/revos_{c}.json"))
+                    for c in SFT_CONFIGS}
+        self.tsv = files.tsv("vlmevalkit/RevosWhen.tsv", TSV_COLUMNS)
+        files.text("vlmevalkit/revos_when_dataset.py", with_embedded_parser(
+            (FOLDER / "exports" / "vlmevalkit_dataset.py.txt").read_text()))
+        self.lmms = files.jsonl("lmms_eval/revos_when.jsonl")
+        env = Environment(loader=FileSystemLoader(FOLDER / "exports"), undefined=StrictUndefined,
+                          keep_trailing_newline=True)
+        files.text("lmms_eval/revos_when.yaml", env.get_template("lmms_eval_task.yaml.j2").render(
+            task="revos_when", data_file="revos_when.jsonl"))
+        files.text("lmms_eval/utils.py", with_embedded_parser(
+            (FOLDER / "exports" / "lmms_eval_utils.py.txt").read_text()))
+        return self
+
+    def add(self, config: str, rows: Sequence[Row]) -> None:
+        """Append ``rows`` of ``config`` to every export made from it."""
+        if config in self.sft:
+            llava, factory = self.sft[config]
+            llava.add(llava_sft(rows))
+            factory.add(llamafactory(rows))
+            return
+        self.tsv.writerows(tsv_rows(rows, self.numbered))
+        self.numbered += len(rows)
+        self.lmms.add({k: r[k] for k in LMMS_KEYS} for r in rows)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.files.__exit__(kind, error, trace)
 
 
 def write_exports(build_dir: Path, records: Mapping[str, Sequence[Row]]) -> list[Path]:
-    """Write every trainer and evaluator export; returns the files written."""
-    out = build_dir / "exports"
-    env = Environment(loader=FileSystemLoader(FOLDER / "exports"), undefined=StrictUndefined,
-                      keep_trailing_newline=True)
-    files: dict[Path, str] = {out / "llamafactory" / "dataset_info.json":
-                              json.dumps(dataset_info(), indent=2) + "\n"}
-    for config in SFT_CONFIGS:
-        files[out / "llava" / f"{config}.json"] = json_list(llava_sft(records[config]))
-        files[out / "llamafactory" / f"revos_{config}.json"] = json_list(llamafactory(records[config]))
-    bench = records["when_mcq"]
-    files[out / "vlmevalkit" / "RevosWhen.tsv"] = vlmevalkit_tsv(bench)
-    files[out / "vlmevalkit" / "revos_when_dataset.py"] = with_embedded_parser(
-        (FOLDER / "exports" / "vlmevalkit_dataset.py.txt").read_text())
-    files[out / "lmms_eval" / "revos_when.jsonl"] = jsonl_text({k: r[k] for k in LMMS_KEYS} for r in bench)
-    files[out / "lmms_eval" / "revos_when.yaml"] = env.get_template("lmms_eval_task.yaml.j2").render(
-        task="revos_when", data_file="revos_when.jsonl")
-    files[out / "lmms_eval" / "utils.py"] = with_embedded_parser(
-        (FOLDER / "exports" / "lmms_eval_utils.py.txt").read_text())
-    for path, text in files.items():
-        write_text(path, text)
-    return list(files)
+    """Write every trainer and evaluator export of whole ``records``; returns the files written."""
+    with ExportStream(build_dir) as exports:
+        for config in CONFIGS:
+            exports.add(config, records[config])
+    return exports.files.files

@@ -1,14 +1,15 @@
 """Exports, data card (``README.md``) and HTML report (``report/index.html``) of a revos build.
 
 Deterministic: everything depends on the records, ledger, params, version and input checksums;
-samples are picked by position. Report sample cards show frames with the referenced masks'
-outlines drawn on them (only when the source's frames were given).
+samples are picked by position. A build calls :func:`write_card_report` with the fold its rows
+were fed to unit by unit; :func:`write_card_exports_report` does everything from whole lists.
+Report sample cards show frames with the referenced masks' outlines drawn on them (only when the
+source's frames were given).
 """
 
 from __future__ import annotations
 
 import shutil
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from pipelines.core.manifest import code_version
 from pipelines.core.masks import decode
 from pipelines.revos.config import RevosParams
 from pipelines.revos.exports import write_exports
+from pipelines.revos.fold import MASKED, PIX, PLAIN, SAMPLE, RowFold
 from pipelines.revos.model import VideoUnit
 from pipelines.revos.schema import SPLITS
 from pipelines.revos.templates import pool
@@ -34,31 +36,21 @@ OUTLINE_COLOURS = ((0, 255, 255), (255, 0, 255), (0, 255, 0), (255, 128, 0))
 SAMPLE_FRAMES = 4
 
 
-def _counts(rows: Sequence[Row], key: str) -> dict[str, int]:
-    return dict(sorted(Counter(str(r[key]) for r in rows).items()))
-
-
-def blind_report(bench: Sequence[Row], seed: int) -> dict[str, Any]:
-    """Text-only baselines on ``when_mcq`` (grouped by video): can the span be told without frames?"""
-    items = [ChoiceItem(r["id"], {"video": f'{r["dataset"]}/{r["video_id"]}'}, r["question"],
-                        tuple(r["options"]), "ABCD".index(r["answer"]), "when") for r in bench]
-    return blind_choice_report(items, seed=seed)
-
-
-def build_stats(records: Mapping[str, Sequence[Row]], ledger: Ledger, seed: int = 0) -> dict[str, Any]:
-    spans = [r["end"] - r["start"] for r in records["pixtrqa"]]
+def build_stats(fold: RowFold, ledger: Ledger, when_items: Sequence[ChoiceItem], seed: int = 0
+                ) -> dict[str, Any]:
+    """The card's statistics; ``when_items``: the sampled ``when_mcq`` items (:meth:`RowFold.replay`)
+    for the text-only baseline (can the span be told without frames?)."""
     return {
-        "rows": {c: len(records[c]) for c in CONFIGS},
+        "rows": {c: fold.rows[c] for c in CONFIGS},
         "rejected_by_stage": {s: dict(sorted(ledger.stage(s).rejected.items())) for s in STAGES},
-        "expressions_by_source": _counts(records["referring_segmentation"], "source"),
-        "mask_sources": _counts(records["referring_segmentation"], "mask_source"),
-        "description_sources": _counts([*records["pixtrqa"], *records["pixhqa"], *records["pixrqa"]],
-                                       "description_source"),
-        "pixtrqa_span_seconds": dict(sorted(Counter(f"{int(s)}-{int(s) + 1}s" for s in spans).items())),
-        "templates": {c: _counts(records[c], "template_id") for c in CONFIGS if c != "when_mcq"},
-        "when_letters": {k: sum(r["answer"] == k for r in records["when_mcq"]) for k in "ABCD"},
+        "expressions_by_source": fold.counts(["referring_segmentation"], "source"),
+        "mask_sources": fold.counts(["referring_segmentation"], "mask_source"),
+        "description_sources": fold.counts(PIX, "description_source"),
+        "pixtrqa_span_seconds": dict(sorted(fold.spans.items())),
+        "templates": {c: fold.counts([c], "template_id") for c in CONFIGS if c != "when_mcq"},
+        "when_letters": {k: fold.values.counter("when_mcq", "answer")[k] for k in "ABCD"},
         "pool_sizes": {task: len(phrases) for task, phrases in pool("tpo").items() if task != "answers"},
-        "blind_when_mcq": blind_report(records["when_mcq"], seed),
+        "blind_when_mcq": blind_choice_report(when_items, seed=seed, max_items=SAMPLE),
     }
 
 
@@ -86,38 +78,51 @@ def outlined_frames(row: Row, frame_dir: Path, out_dir: Path, rel: str) -> list[
     return written
 
 
-def report_samples(build_dir: Path, records: Mapping[str, Sequence[Row]], units: Sequence[Any]
+def report_samples(build_dir: Path, picked: Mapping[str, Sequence[Row]], units: Sequence[Any]
                    ) -> dict[str, list[Row]]:
+    """The report's cards of the picked rows (mask configs: with the masks outlined on frames)."""
     frame_dirs = {(u.dataset, u.video_id): Path(u.frame_dir) for u in units
                   if isinstance(u, VideoUnit) and u.frame_dir}
     shutil.rmtree(build_dir / "report" / "frames", ignore_errors=True)  # no stale cards from a rerun
     samples: dict[str, list[Row]] = {}
-    for config in ("pixtrqa", "pixhqa", "pixrqa", "referring_segmentation"):
-        rows = [r for r in records[config] if r["masks"]]
-        picked = rows[::max(1, len(rows) // 3)][:3]
+    for config in MASKED:
         cards = []
-        for n, row in enumerate(picked):
+        for n, row in enumerate(picked[config]):
             folder = frame_dirs.get((row.get("dataset") or row.get("source"), row["video_id"]))
             images = outlined_frames(row, folder, build_dir / "report" / "frames", f"{config}{n}") \
                 if folder else []
             cards.append({**row, "images": images})
         samples[config] = cards
-    for config in ("temporal_grounding", "tracking", "spatial_grounding", "when_mcq"):
-        rows = records[config]
-        samples[config] = list(rows[::max(1, len(rows) // 3)][:3])
+    for config in PLAIN:
+        samples[config] = list(picked[config])
     return samples
 
 
-def write_card_exports_report(build_dir: Path, records: Mapping[str, Sequence[Row]],
-                              stats: Mapping[str, Any], ledger: Ledger, params: RevosParams,
-                              version: str, inputs: Mapping[str, Any], units: Sequence[Any]) -> list[Path]:
-    written = write_exports(build_dir, records)
+def write_card_report(build_dir: Path, fold: RowFold, picked: Mapping[str, Sequence[Row]],
+                      stats: Mapping[str, Any], ledger: Ledger, params: RevosParams, version: str,
+                      inputs: Mapping[str, Any], units: Sequence[Any]) -> list[Path]:
+    """Write ``README.md`` and ``report/index.html`` (the exports are written beforehand)."""
     context = {"version": version, "params": params.model_dump(), "code_version": code_version(),
                "inputs": dict(inputs), "counts": ledger.to_json(), "stats": dict(stats),
-               "configs": [(c, SPLITS[c], len(records[c])) for c in CONFIGS],
-               "size_category": size_category(sum(len(records[c]) for c in CONFIGS)),
+               "configs": [(c, SPLITS[c], fold.rows[c]) for c in CONFIGS],
+               "size_category": size_category(sum(fold.rows[c] for c in CONFIGS)),
                "tokens": params.tokens.model_dump()}
     write_text(build_dir / "README.md", render_card("revos", context))
-    context["samples"] = report_samples(build_dir, records, units)
+    context["samples"] = report_samples(build_dir, picked, units)
     write_text(build_dir / "report" / "index.html", render_report("revos", context))
-    return [*written, build_dir / "README.md", build_dir / "report" / "index.html"]
+    return [build_dir / "README.md", build_dir / "report" / "index.html"]
+
+
+def write_card_exports_report(build_dir: Path, records: Mapping[str, Sequence[Row]], ledger: Ledger,
+                              params: RevosParams, version: str, inputs: Mapping[str, Any],
+                              units: Sequence[Any]) -> dict[str, Any]:
+    """Exports, card and report from whole ``records`` (what a build writes unit by unit);
+    returns the statistics."""
+    write_exports(build_dir, records)
+    fold = RowFold(params.seed)
+    for config in CONFIGS:
+        fold.add(config, records[config])
+    picked, when_items = fold.replay(lambda: [records])
+    stats = build_stats(fold, ledger, when_items, params.seed)
+    write_card_report(build_dir, fold, picked, stats, ledger, params, version, inputs, units)
+    return stats

@@ -9,17 +9,15 @@ is spilled to an anonymous temporary file and appended at the end.
 
 from __future__ import annotations
 
-import csv
 import json
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, ClassVar
+from typing import IO, ClassVar
 
-from pipelines.core.atomic import atomic_open, write_text
 from pipelines.core.evalformats import render_export
+from pipelines.core.exportfiles import ExportFiles
 from pipelines.timewarp.exports import (
     LMMS_KEYS,
     MEDIA_ONLY,
@@ -37,24 +35,6 @@ from pipelines.timewarp.exports import (
     tsv_row,
 )
 
-TSV = {"delimiter": "\t", "lineterminator": "\n", "quoting": csv.QUOTE_MINIMAL}
-
-
-class JsonList:
-    """A JSON array, one record per line, written as it grows (same text as ``json_list``)."""
-
-    def __init__(self, handle: IO[str]) -> None:
-        self.handle, self.empty = handle, True
-        handle.write("[\n")
-
-    def add(self, records: Sequence[Row]) -> None:
-        for record in records:
-            self.handle.write(("" if self.empty else ",\n") + json.dumps(record, ensure_ascii=False))
-            self.empty = False
-
-    def close(self) -> None:
-        self.handle.write(("" if self.empty else "\n") + "]\n")
-
 
 class ExportStream:
     """Context manager: ``add(config, rows)`` any number of times, files complete on exit."""
@@ -62,23 +42,27 @@ class ExportStream:
     def __init__(self, build_dir: Path) -> None:
         self.out, self.frames = build_dir / "exports", Frames(build_dir)
         self.media = self.frames.rendered
+        self.exports = ExportFiles(self.out)
         self.files: list[Path] = []
         self.kinds = {variant: set[str]() for variant in TIMEWAR_VARIANTS}
         self.numbers = {variant: 0 for variant in TIMEWAR_VARIANTS}
-        self.stack = ExitStack()
+        self.spill: IO[str] | None = None
 
     def __enter__(self) -> ExportStream:
-        with self.stack:
-            self.handles = {name: self._open(name) for name in self._streamed()}
-            names = list(self.handles)
-            self.lists = {n: JsonList(self.handles[n]) for n in names if n.endswith(".json")}
-            self.tsv = {n: csv.writer(self.handles[n], **TSV) for n in names if n.endswith(".tsv")}
-            self.spill = self.stack.enter_context(
-                tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n"))
-            for variant in TIMEWAR_VARIANTS:
-                self.tsv[f"vlmevalkit/TimeWar_{variant}.tsv"].writerow(TSV_COLUMNS)
-            self.tsv["vlmevalkit/TimeWar_paired.tsv"].writerow((*TSV_COLUMNS, "variant"))
-            self.stack = self.stack.pop_all()
+        exports = self.exports.__enter__()
+        try:
+            self.spill = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
+            self.lists, self.lines, self.tsv = {}, {}, {}
+            for n in self._streamed():  # opened in the order the files are listed
+                if n.endswith(".json"):
+                    self.lists[n] = exports.json_list(n)
+                elif n.endswith(".jsonl"):
+                    self.lines[n] = exports.jsonl(n)
+                else:
+                    self.tsv[n] = exports.tsv(n, (*TSV_COLUMNS, "variant") if "paired" in n else TSV_COLUMNS)
+        except BaseException as failure:
+            self.__exit__(type(failure), failure, failure.__traceback__)
+            raise
         return self
 
     def _streamed(self) -> list[str]:
@@ -90,12 +74,6 @@ class ExportStream:
                      (("vlmevalkit", f"TimeWar_{variant}.tsv"), ("lmms_eval", f"timewar_{variant}.jsonl"))]
         return [*trainer, *evaluator, "vlmevalkit/TimeWar_paired.tsv"]
 
-    def _open(self, name: str) -> IO[str]:
-        return self.stack.enter_context(atomic_open(self.out / name))
-
-    def _lines(self, name: str, records: Sequence[Mapping[str, Any]]) -> None:
-        self.handles[name].write("".join(json.dumps(dict(r), ensure_ascii=False) + "\n" for r in records))
-
     def add(self, config: str, rows: Sequence[Row]) -> None:
         """Append ``rows`` of ``config`` (in the config's order) to every export made from it."""
         if not rows:
@@ -106,14 +84,14 @@ class ExportStream:
         self.frames.forget()  # frame lists are looked up per unit; do not keep them all
 
     def _dpo(self, _config: str, rows: Sequence[Row]) -> None:
-        self._lines("trl/dpo.jsonl", trl_dpo(rows, self.frames))
+        self.lines["trl/dpo.jsonl"].add(trl_dpo(rows, self.frames))
         self.lists["llamafactory/timewarp_dpo.json"].add(
             llamafactory({"sft": [], "dpo": rows, "kto": []}, self.media)["timewarp_dpo"])
         if self.media:
-            self._lines(MEDIA_ONLY[0], llava_hound_dpo(rows))
+            self.lines[MEDIA_ONLY[0]].add(llava_hound_dpo(rows))
 
     def _kto(self, _config: str, rows: Sequence[Row]) -> None:
-        self._lines("trl/kto.jsonl", trl_kto(rows, self.frames))
+        self.lines["trl/kto.jsonl"].add(trl_kto(rows, self.frames))
         self.lists["llamafactory/timewarp_kto.json"].add(
             llamafactory({"sft": [], "dpo": [], "kto": rows}, self.media)["timewarp_kto"])
 
@@ -130,7 +108,7 @@ class ExportStream:
         self.numbers[variant] += len(rows)
         self.tsv[f"vlmevalkit/TimeWar_{variant}.tsv"].writerows(
             tsv_row(first + i, r) for i, r in enumerate(rows))
-        self._lines(f"lmms_eval/timewar_{variant}.jsonl", [{k: r[k] for k in LMMS_KEYS} for r in rows])
+        self.lines[f"lmms_eval/timewar_{variant}.jsonl"].add([{k: r[k] for k in LMMS_KEYS} for r in rows])
         paired = [tsv_row(first + i, r, variant_column=True) for i, r in enumerate(rows)]
         if variant == "normal":
             self.tsv["vlmevalkit/TimeWar_paired.tsv"].writerows(paired)
@@ -142,21 +120,30 @@ class ExportStream:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        if kind is not None:  # every temporary file is removed, none renamed
-            self.stack.__exit__(kind, error, trace)
-            return
         try:
-            for writer in self.lists.values():
-                writer.close()
-            self._finish_paired()
+            if kind is None:
+                self._finish_paired()
+                self._constants()
         except BaseException as failure:
-            self.stack.__exit__(type(failure), failure, failure.__traceback__)
+            self._close(type(failure), failure, failure.__traceback__)
             raise
-        self.stack.close()
-        self._constants()
+        self._close(kind, error, trace)
+        if kind is None:
+            if not self.media:
+                for name in MEDIA_ONLY:
+                    (self.out / name).unlink(missing_ok=True)
+            self.files = self.exports.files
+
+    def _close(self, kind: type[BaseException] | None, error: BaseException | None,
+               trace: TracebackType | None) -> None:
+        """Every file renamed, or (on an error) every temporary file removed."""
+        if self.spill is not None:
+            self.spill.close()
+        self.exports.__exit__(kind, error, trace)
 
     def _finish_paired(self) -> None:
         """Append the shuffled rows, renumbered after the normal ones."""
+        assert self.spill is not None
         self.spill.seek(0)
         paired, shift = self.tsv["vlmevalkit/TimeWar_paired.tsv"], self.numbers["normal"]
         for line in self.spill:
@@ -165,22 +152,14 @@ class ExportStream:
 
     def _constants(self) -> None:
         """The files written whole once the rows are in (task files need every kind seen)."""
-        out, files = self.out, dict.fromkeys(self.out / name for name in self._streamed())
-        texts = {out / "llamafactory" / "dataset_info.json":
-                 json.dumps(dataset_info(self.media), indent=2) + "\n"}
+        exports = self.exports
+        exports.text("llamafactory/dataset_info.json", json.dumps(dataset_info(self.media), indent=2) + "\n")
         for variant in TIMEWAR_VARIANTS:
-            texts[out / "lmms_eval" / f"timewar_{variant}.yaml"] = task_yaml(variant, self.kinds[variant],
-                                                                            False)
-        texts[out / "lmms_eval" / "timewar_paired.yaml"] = task_yaml("paired", set(), True)
-        texts[out / "lmms_eval" / "utils.py"] = render_export("lmms_eval_timewar_utils.py.j2",
-                                                              media_rendered=self.media)
-        texts[out / "vlmevalkit" / "timewar_dataset.py"] = render_export("vlmevalkit_timewar_dataset.py.j2")
-        for path, text in texts.items():
-            write_text(path, text)
-        if not self.media:
-            for name in MEDIA_ONLY:
-                (out / name).unlink(missing_ok=True)
-        self.files = [*files, *texts]
+            exports.text(f"lmms_eval/timewar_{variant}.yaml", task_yaml(variant, self.kinds[variant], False))
+        exports.text("lmms_eval/timewar_paired.yaml", task_yaml("paired", set(), True))
+        exports.text("lmms_eval/utils.py", render_export("lmms_eval_timewar_utils.py.j2",
+                                                         media_rendered=self.media))
+        exports.text("vlmevalkit/timewar_dataset.py", render_export("vlmevalkit_timewar_dataset.py.j2"))
 
 
 def write_exports(build_dir: Path, records: Mapping[str, Sequence[Row]]) -> list[Path]:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from pipelines.core.valuecounts import ValueCounts, sorted_counts
 from pipelines.timewarp.events import DROP_REASONS, normal_text
 from pipelines.timewarp.probe import SECOND_BANDS
 from pipelines.timewarp.temporal_qa import is_nothing
@@ -24,10 +25,6 @@ Row = dict[str, Any]
 
 def has_nothing(row: Row) -> bool:
     return is_nothing(row["chosen"]) or is_nothing(row["rejected"])
-
-
-def _sorted(counter: Counter[Any]) -> dict[Any, int]:
-    return dict(sorted(counter.items()))
 
 
 @dataclass
@@ -77,12 +74,12 @@ class VideoFold:
         return {
             "videos_in": self.videos_in, "videos_kept": self.videos_kept,
             "rejected_by_reason": rejected_by_reason,
-            "scenes_per_video": _sorted(self.scenes_per_video),
-            "trim_stop_reasons": _sorted(self.stop_reasons),
+            "scenes_per_video": sorted_counts(self.scenes_per_video),
+            "trim_stop_reasons": sorted_counts(self.stop_reasons),
             "mean_clip_seconds": self.clip_seconds / self.videos_kept if self.videos_kept else 0.0,
             "mean_scene_seconds": self.scene_seconds / self.scenes if self.scenes else 0.0,
-            "clip_seconds_histogram": _sorted(self.clip_histogram),
-            "perturbation_counts": _sorted(self.perturbations)}
+            "clip_seconds_histogram": sorted_counts(self.clip_histogram),
+            "perturbation_counts": sorted_counts(self.perturbations)}
 
     def event_stats(self) -> dict[str, Any]:
         return {"events": self.events, "titles_as_events": self.titles_as_events,
@@ -90,7 +87,8 @@ class VideoFold:
                 "dropped_activities": {r: self.dropped.get(r, 0) for r in DROP_REASONS}}
 
     def perturbation_by_scenes(self) -> dict[str, dict[str, int]]:
-        return {k: _sorted(v) for k, v in sorted(self.by_scene_count.items(), key=lambda kv: int(kv[0]))}
+        by_count = sorted(self.by_scene_count.items(), key=lambda kv: int(kv[0]))
+        return {k: sorted_counts(v) for k, v in by_count}
 
 
 @dataclass
@@ -99,7 +97,7 @@ class RowFold:
     "Nothing" answers, KTO labels, probe distances and gaps, implicit kinds."""
 
     rows: Counter[str] = field(default_factory=Counter)
-    values: dict[tuple[str, str], Counter[str]] = field(default_factory=dict)
+    values: ValueCounts = field(default_factory=lambda: ValueCounts(RowFold.COUNTED))
     videos: dict[str, set[str]] = field(default_factory=dict)
     sums: Counter[str] = field(default_factory=Counter)
     band_rows: Counter[str] = field(default_factory=Counter)
@@ -112,8 +110,7 @@ class RowFold:
 
     def add(self, config: str, rows: Sequence[Row]) -> None:
         self.rows[config] += len(rows)
-        for key in self.COUNTED.get(config, ()):
-            self.values.setdefault((config, key), Counter()).update(str(r[key]) for r in rows)
+        self.values.add(config, rows)
         if config in ("timewar_normal", "ordering_probe"):
             self.videos.setdefault(config, set()).update(r["video_id"] for r in rows)
         if config == "dpo":
@@ -131,7 +128,7 @@ class RowFold:
                 self.band_rows[band] += 1
 
     def counts(self, config: str, key: str) -> dict[str, int]:
-        return _sorted(self.values.get((config, key), Counter()))
+        return self.values.counts(config, key)
 
     def answer_stats(self, dropped_by_cap: int, max_share: float) -> dict[str, Any]:
         pairs, nothing = self.sums["pairs"], self.sums["nothing"]

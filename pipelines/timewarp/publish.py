@@ -16,6 +16,7 @@ from pipelines.core.atomic import write_text
 from pipelines.core.cachekey import config_digests
 from pipelines.core.cards import render_card, render_report, size_category
 from pipelines.core.manifest import code_version
+from pipelines.core.reservoir import spread_positions
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.exports import CHOSEN_SCORE, REJECTED_SCORE, Frames
 from pipelines.timewarp.exportstream import write_exports
@@ -27,16 +28,6 @@ from pipelines.timewarp.units import CONFIGS
 Row = dict[str, Any]
 SAMPLES = 4
 THUMBNAILS = 6
-
-
-def spread_positions(total: int, count: int = SAMPLES) -> list[int]:
-    """The positions of ``count`` rows evenly spaced over ``total`` (deterministic)."""
-    return list(range(0, total, max(1, total // count)))[:count] if total else []
-
-
-def spread(rows: Sequence[Row], count: int = SAMPLES) -> list[Row]:
-    """``count`` rows evenly spaced over ``rows`` (deterministic)."""
-    return [rows[i] for i in spread_positions(len(rows), count)]
 
 
 class SamplePicker:
