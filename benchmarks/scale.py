@@ -12,8 +12,9 @@
    two idle cores can be at most ``2 / ratio`` times faster than one (ffmpeg's pipeline stages
    overlap even with every thread count at 1: ~1.34 on a quiet machine, lower under load).
 3. Driver memory: peak RSS of a metadata-only timewarp build as a synthetic FineVideo-shaped input
-   grows from 500 to 4,000 videos (each build in its own process; ``ru_maxrss`` of that process),
-   the ratio largest/smallest and the growth per video.
+   grows from 500 to 8,000 videos (``--sizes`` to change; each build in its own process,
+   ``ru_maxrss`` of that process), the ratios 2,000 / 500 and largest / smallest, and the growth
+   per video.
 
 Run: ``make bench-scale`` (or ``.venv/bin/python benchmarks/scale.py [--repeats N]``;
 ``--memory-only`` runs section 3 alone, without Ray).
@@ -189,11 +190,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="render speed-up runs per executor")
     parser.add_argument("--memory-only", action="store_true",
                         help="run only section 3 (driver memory; no Ray needed)")
+    parser.add_argument("--sizes", type=lambda text: tuple(int(x) for x in text.split(",")),
+                        default=(500, 1000, 2000, 4000, 8000),
+                        help="input sizes (videos) of section 3, comma-separated")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         if args.memory_only:
-            driver_memory(root)
+            driver_memory(root, args.sizes)
             return
         print("1) per-unit overhead, trivial unit, 2,000 units (microseconds per unit)")
         for name, micros in unit_overhead().items():
@@ -201,10 +205,10 @@ def main() -> None:
 
         render_speedup(root, args.repeats)
 
-        driver_memory(root)
+        driver_memory(root, args.sizes)
 
 
-def driver_memory(root: Path, sizes: tuple[int, ...] = (500, 1000, 2000, 4000)) -> None:
+def driver_memory(root: Path, sizes: tuple[int, ...]) -> None:
     """Section 3: peak RSS per input size, the largest/smallest ratio and the growth per video."""
     print("3) driver peak RSS of a metadata-only timewarp build (MB)")
     print(f"   load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -213,8 +217,12 @@ def driver_memory(root: Path, sizes: tuple[int, ...] = (500, 1000, 2000, 4000)) 
         source = synthetic_finevideo(root / f"finevideo_{count}", count)
         seconds, peaks[count], _ = run_cli(["timewarp", "build", "--finevideo", str(source),
                                             "--out", str(root / f"meta_{count}")])
-        print(f"   {count:5d} videos  {peaks[count]:7.1f} MB  ({seconds:.1f} s)")
+        print(f"   {count:5d} videos  {peaks[count]:7.1f} MB  ({seconds:.1f} s)", flush=True)
+        shutil.rmtree(source)
+        shutil.rmtree(root / f"meta_{count}", ignore_errors=True)
     small, large = min(sizes), max(sizes)
+    if 500 in peaks and 2000 in peaks:
+        print(f"   2,000 / 500 videos: {peaks[2000] / peaks[500]:.2f}x")
     per_video = (peaks[large] - peaks[small]) / (large - small) * 1024
     print(f"   largest/smallest ({small:,} -> {large:,} videos): {peaks[large] / peaks[small]:.2f}x "
           f"(target: flat), growth {per_video:.1f} KB per video")

@@ -88,14 +88,16 @@ def test_identical_option_rows_fit_once_with_their_count_as_weight() -> None:
     import numpy as np
 
     from pipelines.core import blind
+    from pipelines.core.blindrows import SpilledRows, hashed_rows, row_classes
 
     # few verbs and no per-item numbers in the question, so option rows repeat a lot
     items = [ChoiceItem(key=f"q{n}", groups={"video": f"v{n % 4}"}, question="What is the person doing?",
                         options=tuple(UnitRng(3, f"o{n}").sample(VERBS[:5], 4)),
                         answer=UnitRng(4, f"a{n}").below(4), template=f"t{n % 2}") for n in range(400)]
-    rows = blind._hashed(features for item in items for features in blind._option_rows(item))
+    rows = hashed_rows((features for item in items for features in blind._option_rows(item)),
+                       sum(map(blind.feature_count, items)))
     labels = np.array([int(i == item.answer) for item in items for i in range(4)])
-    classes = blind._row_classes(rows, labels)
+    classes = row_classes(rows, labels)
     dense = rows.toarray()
     for a in range(0, len(labels), 37):
         same = np.flatnonzero(classes == classes[a])
@@ -104,6 +106,7 @@ def test_identical_option_rows_fit_once_with_their_count_as_weight() -> None:
         assert not ((labels[others] == labels[a]) & (dense[others] == dense[a]).all(axis=1)).any()
     assert len(set(classes.tolist())) < len(labels) // 3  # the repeats the weighting saves
     train, test = np.arange(0, 1200), np.arange(1200, 1600)
-    full = blind._fit_predict(rows[train], labels[train], rows[test])
-    weighted = blind._fit_distinct(rows, labels, classes, train, test)
+    full = blind._fit_predict(rows[train], labels[train], lambda: rows[test])
+    with SpilledRows(rows) as spilled:
+        weighted = blind._fit_distinct(spilled, labels, classes, train, test)
     assert np.allclose(weighted, full, rtol=0, atol=1e-6)  # decision values up to ~1.5

@@ -90,7 +90,7 @@ def test_streamed_text_only_sample_is_the_blind_subsample(monkeypatch):
     streamed = separability.TextOnlySample(seed=5)
     for unit in units:
         streamed.add("dpo", unit["dpo"])
-    items = streamed.items("dpo", units)
+    items = streamed.items("dpo", lambda: units)
     whole: list[ChoiceItem] = [separability.pair_item(r, 5) for r in rows]
     assert blind_choice_report(items, seed=5, target=0.6, max_items=60) == \
         blind_choice_report(whole, seed=5, target=0.6, max_items=60)
@@ -123,6 +123,22 @@ def test_streamed_build_equals_the_whole_table_writers(streamed_build, tmp_path)
     assert set(whole) <= set(built) and any(name.startswith("exports/") for name in whole)
     for name, data in whole.items():
         assert built[name] == data, name
+
+
+def test_streamed_build_lets_the_units_go_after_their_pass(tmp_path):
+    """Once a streamed pass has run, its units (every video's metadata) are not held through the
+    publication; the results come from the work cache and still cover every unit."""
+    from pipelines.core.orchestrator import run_build
+    from pipelines.timewarp.inputs import TimewarpInputs
+    from pipelines.timewarp.recipe import RECIPE
+
+    metadata, _videos = write_demo_inputs(tmp_path / "inputs")
+    outcome = run_build(RECIPE, TimewarpInputs(metadata), TimewarpParams(), tmp_path / "out", "1.0.0",
+                        LocalExecutor(1, progress=False))
+    first = outcome.build.passes[0]
+    assert first.name == "videos" and first.units == ()
+    assert len(first.keys) == len(list(metadata.glob("*.json")))
+    assert outcome.ledger.reconciles() and sum(outcome.counts.values()) > 0
 
 
 def test_export_files_grow_into_the_whole_list_texts(tmp_path):

@@ -21,6 +21,8 @@ ties broken by a hash of the item key (never "first option wins", which would re
 
 Everything is deterministic: folds depend only on the groups, and large inputs are subsampled to
 ``max_items`` items by a keyed hash (not by position). The report is plain JSON-serialisable data.
+The feature matrix is built, kept and sliced by :mod:`pipelines.core.blindrows` (no whole-matrix
+copies; spilled to a temporary file during the folds): the same bytes the plain way gives.
 """
 
 from __future__ import annotations
@@ -28,16 +30,17 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from hashlib import blake2b
 from typing import Any
 
 import numpy as np
 
+from pipelines.core.blindrows import SpilledRows, hashed_rows, row_classes
+
 _WORD = re.compile(r"[a-z0-9']+")
-_HASH_FEATURES = 2**20
-_HASH_CHUNK = 256  # feature lists hashed at a time (bounds the hasher's buffers)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,28 @@ def _text_features(text: str, prefix: str) -> list[str]:
     return features
 
 
+def _text_feature_count(text: str) -> int:
+    words = _words(text)
+    padded = len(" ".join(words)) + 2
+    return len(words) + max(len(words) - 1, 0) + sum(max(padded - n + 1, 0) for n in (2, 3, 4))
+
+
+def feature_count(item: ChoiceItem | BinaryItem) -> int:
+    """How many feature strings the linear model hashes for ``item`` (all its option rows): an
+    upper bound on the nonzeros it adds to the feature matrix, so a sample whose items sum to at
+    most N holds at most N stored values. Counted from the word lists, without building the
+    strings (equal to the lengths of the lists :func:`_option_rows` and the binary rows make)."""
+    question = len(set(_words(item.question)))
+    if isinstance(item, BinaryItem):
+        return _text_feature_count(item.text) + question * len(set(_words(item.text))) + 1
+    total = 0
+    for option in item.options:
+        distinct = len(set(_words(option)))
+        template = distinct + 1 if item.template else 0
+        total += _text_feature_count(option) + question * distinct + template + 4
+    return total
+
+
 def _crossed(question: str, template: str, text: str) -> list[str]:
     option_words = sorted(set(_words(text)))
     question_words = sorted(set(_words(question)))
@@ -118,32 +143,9 @@ def _option_rows(item: ChoiceItem) -> list[list[str]]:
     return rows
 
 
-def _hashed(rows: Iterable[list[str]]) -> Any:
-    """The unit-normalised hashed feature matrix of ``rows``, one row per feature list.
-
-    ``rows`` may be a generator: it is hashed ``_HASH_CHUNK`` lists at a time (the hasher is
-    stateless, so the stacked chunks equal one whole transform), so neither the feature strings of
-    all items nor the hasher's uncompacted buffers sit in memory together: only the sparse matrix."""
-    from scipy.sparse import csr_matrix, vstack
-    from sklearn.feature_extraction import FeatureHasher
-    from sklearn.preprocessing import normalize
-
-    hasher = FeatureHasher(n_features=_HASH_FEATURES, input_type="string", alternate_sign=False)
-    stream = iter(rows)
-    chunks = []
-    while chunk := list(itertools.islice(stream, _HASH_CHUNK)):
-        chunks.append(hasher.transform(chunk).tocsr().copy())  # copy: drop the hasher's spare capacity
-    hashed = vstack(chunks, format="csr") if len(chunks) > 1 else chunks[0]
-    del chunks
-    # keep only the columns in use, renumbered in hash order (what np.unique gives, without its
-    # sorted copies): the solvers' cost then follows the data, not 2**20 columns
-    used = np.zeros(_HASH_FEATURES, dtype=bool)
-    used[hashed.indices] = True
-    renumber = (np.cumsum(used) - 1).astype(hashed.indices.dtype)
-    compact = csr_matrix((hashed.data, renumber[hashed.indices], hashed.indptr),
-                         shape=(hashed.shape[0], int(used.sum())))
-    del hashed
-    return normalize(compact)  # unit rows: well conditioned, so the solver converges quickly
+def _binary_row(item: BinaryItem) -> list[str]:
+    return (_text_features(item.text, "o") + _crossed(item.question, "", item.text)
+            + [f"whole:{item.text.lower()}"])
 
 
 def _folds(groups: Sequence[str], folds: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -163,43 +165,30 @@ def _folds(groups: Sequence[str], folds: int) -> Iterator[tuple[np.ndarray, np.n
         yield np.flatnonzero(assigned != fold), np.flatnonzero(assigned == fold)
 
 
-def _fit_predict(train_x: Any, train_y: np.ndarray, test_x: Any, weight: np.ndarray | None = None
-                 ) -> np.ndarray:
-    """Decision values on ``test_x`` of the logistic regression fitted on the training rows;
-    ``weight``: how many identical rows each training row stands for (liblinear scales a row's
-    loss by it, so the objective is the one of the rows written out)."""
+def _fit_predict(train_x: Any, train_y: np.ndarray, test_x: Callable[[], Any],
+                 weight: np.ndarray | None = None) -> np.ndarray:
+    """Decision values on ``test_x()`` (read only once the fit is done, so the test rows never sit
+    beside the solver's copy) of the logistic regression fitted on the training rows; ``weight``:
+    how many identical rows each training row stands for (liblinear scales a row's loss by it, so
+    the objective is the one of the rows written out)."""
     from sklearn.linear_model import LogisticRegression
 
     if len(set(train_y.tolist())) < 2:  # one class only: no signal to learn, score flat
-        return np.zeros(test_x.shape[0])
+        return np.zeros(test_x().shape[0])
     model = LogisticRegression(C=4.0, solver="liblinear", tol=1e-4, max_iter=200)
-    model.fit(train_x, train_y, sample_weight=weight)
-    return model.decision_function(test_x)
+    model.fit(train_x, train_y, sample_weight=weight)  # liblinear frees its copy when it returns
+    return model.decision_function(test_x())
 
 
-def _row_classes(rows: Any, labels: np.ndarray) -> np.ndarray:
-    """Per row of a CSR matrix, a class number shared exactly by the rows with the same label and
-    the same stored features and values (a build repeats option rows a lot: 80,000 option rows of a
-    20,000-question sample are ~15,000 distinct)."""
-    canonical = rows.copy()
-    canonical.sum_duplicates()  # sorted indices, so equal vectors have equal bytes
-    classes: dict[tuple[int, bytes, bytes], int] = {}
-    found = np.empty(rows.shape[0], dtype=np.int64)
-    bounds, indices, data = canonical.indptr.tolist(), canonical.indices, canonical.data
-    for row, label in enumerate(labels.tolist()):
-        start, end = bounds[row], bounds[row + 1]
-        found[row] = classes.setdefault((label, indices[start:end].tobytes(), data[start:end].tobytes()),
-                                        len(classes))
-    return found
-
-
-def _fit_distinct(rows: Any, labels: np.ndarray, classes: np.ndarray, train_rows: np.ndarray,
+def _fit_distinct(rows: SpilledRows, labels: np.ndarray, classes: np.ndarray, train_rows: np.ndarray,
                   test_rows: np.ndarray) -> np.ndarray:
     """:func:`_fit_predict` on ``train_rows`` with each class of identical rows given once, weighted
-    by its count: the same objective (a sum of the same losses), several times fewer rows."""
+    by its count: the same objective (a sum of the same losses), several times fewer rows (a build
+    repeats option rows a lot: 80,000 option rows of a 20,000-question sample are ~15,000 distinct)."""
     _, first, counts = np.unique(classes[train_rows], return_index=True, return_counts=True)
     kept = train_rows[first]
-    return _fit_predict(rows[kept], labels[kept], rows[test_rows], counts.astype(np.float64))
+    return _fit_predict(rows.take(kept), labels[kept], lambda: rows.take(test_rows),
+                        counts.astype(np.float64))
 
 
 def _pick(scores: Sequence[float], item: ChoiceItem, seed: int) -> int:
@@ -218,7 +207,7 @@ def _prior_scores(train: Sequence[ChoiceItem], test: Sequence[ChoiceItem]) -> li
              for o in item.options] for item in test]
 
 
-def _choice_split(items: list[ChoiceItem], split: str, rows: Any, row_item: np.ndarray,
+def _choice_split(items: list[ChoiceItem], split: str, rows: SpilledRows, row_item: np.ndarray,
                   labels: np.ndarray, classes: np.ndarray, seed: int, folds: int) -> dict[str, Any]:
     groups = [item.groups[split] for item in items]
     correct = {"option_prior": 0, "linear_ngrams": 0}
@@ -254,15 +243,19 @@ def blind_choice_report(items: Sequence[ChoiceItem], *, seed: int = 0, target: f
             raise ValueError(f"{item.key}: answer index {item.answer} outside the options")
     row_item = [index for index, item in enumerate(chosen) for _ in item.options]
     labels = [int(option == item.answer) for item in chosen for option in range(len(item.options))]
-    rows = _hashed(features for item in chosen for features in _option_rows(item))
-    classes = _row_classes(rows, np.asarray(labels))
+    matrix = hashed_rows((features for item in chosen for features in _option_rows(item)),
+                         sum(map(feature_count, chosen)))
+    classes = row_classes(matrix, np.asarray(labels))
+    rows = SpilledRows(matrix)
+    del matrix  # from here on only the rows a fold slices are in memory
     splits: dict[str, Any] = {}
-    for split in sorted({name for item in chosen for name in item.groups}):
-        if len({item.groups[split] for item in chosen}) < 2:
-            splits[split] = None
-            continue
-        splits[split] = _choice_split(chosen, split, rows, np.asarray(row_item), np.asarray(labels),
-                                      classes, seed, folds)
+    with rows:
+        for split in sorted({name for item in chosen for name in item.groups}):
+            if len({item.groups[split] for item in chosen}) < 2:
+                splits[split] = None
+                continue
+            splits[split] = _choice_split(chosen, split, rows, np.asarray(row_item), np.asarray(labels),
+                                          classes, seed, folds)
     return _summarise(len(chosen), float(np.mean([1 / len(i.options) for i in chosen])), target, splits)
 
 
@@ -276,20 +269,21 @@ def blind_binary_report(items: Sequence[BinaryItem], *, seed: int = 0, target: f
                 "best_model": None, "above_target": False}
     labels = np.asarray([int(item.label) for item in chosen])
     majority = max(labels.mean(), 1 - labels.mean())
-    rows = _hashed(_text_features(item.text, "o") + _crossed(item.question, "", item.text)
-                   + [f"whole:{item.text.lower()}"] for item in chosen)
     splits: dict[str, Any] = {}
-    for split in sorted({name for item in chosen for name in item.groups}):
-        groups = [item.groups[split] for item in chosen]
-        if len(set(groups)) < 2:
-            splits[split] = None
-            continue
-        hits = 0
-        for train, test in _folds(groups, folds):
-            decision = _fit_predict(rows[train], labels[train], rows[test])
-            guess = np.where(decision == 0, int(labels[train].mean() >= 0.5), (decision > 0).astype(int))
-            hits += int((guess == labels[test]).sum())
-        splits[split] = {"groups": len(set(groups)), "linear_ngrams": hits / len(chosen)}
+    matrix = hashed_rows(map(_binary_row, chosen), sum(map(feature_count, chosen)))
+    with SpilledRows(matrix) as rows:
+        del matrix
+        for split in sorted({name for item in chosen for name in item.groups}):
+            groups = [item.groups[split] for item in chosen]
+            if len(set(groups)) < 2:
+                splits[split] = None
+                continue
+            hits = 0
+            for train, test in _folds(groups, folds):
+                decision = _fit_predict(rows.take(train), labels[train], partial(rows.take, test))
+                guess = np.where(decision == 0, int(labels[train].mean() >= 0.5), (decision > 0).astype(int))
+                hits += int((guess == labels[test]).sum())
+            splits[split] = {"groups": len(set(groups)), "linear_ngrams": hits / len(chosen)}
     return _summarise(len(chosen), float(majority), target, splits)
 
 

@@ -15,6 +15,7 @@ it becomes a ``unit_failed`` rejection, and a re-run tries it again.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,7 @@ def _run(build: Build, on_unit: UnitHook | None, keep_tables: bool) -> BuildOutc
     clock.lap("read")
     cache = WorkCache(build.build_dir, fingerprint(params.model_dump(), dict(files.sums), code_version()))
     run_pass(build, plan.first, cache, on_unit)
+    plan.first = build.passes[0]  # without its units once streamed (see run_pass)
     clock.lap("generate")
     for media in recipe.media(build):
         run_pass(build, media, cache, on_unit)
@@ -134,6 +136,9 @@ def run_pass(build: Build, unit_pass: UnitPass, cache: WorkCache, on_unit: UnitH
         build.results[unit_pass.name] = StoredResults(cache, keys, {
             index: failed_unit(unit_pass.name, unit_pass.keys[index], failure)
             for index, failure in results.items()})
+        # the units are not read again (publication reads the stored results): let them go, so the
+        # inputs (e.g. every video's metadata) do not stay in the driver's memory through publication
+        build.passes[-1] = dataclasses.replace(unit_pass, units=())
         return
     build.results[unit_pass.name] = [
         failed_unit(unit_pass.name, key, result) if isinstance(result, UnitFailure) else result
