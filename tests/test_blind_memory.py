@@ -12,6 +12,7 @@ from pipelines.core import blind, blindrows
 from pipelines.core.blind import BinaryItem, feature_count, sample_rank
 from pipelines.core.blindrows import SpilledRows, hashed_rows, row_classes
 from pipelines.core.finevideo import read_metadata
+from pipelines.core.reservoir import within_budget
 from pipelines.timewarp import separability
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.units import CONFIGS, process_video
@@ -96,9 +97,9 @@ def test_spilled_rows_read_back_are_the_rows_sliced(items, monkeypatch):
 
 def test_within_budget_keeps_the_lowest_ranks_that_fit():
     ranked = [(0.5, 3, 10), (0.1, 7, 40), (0.3, 1, 50), (0.9, 0, 1)]
-    assert separability.within_budget(ranked, 100) == {7, 1, 3}
-    assert separability.within_budget(ranked, 95) == {7, 1}  # stops at the first that does not fit
-    assert separability.within_budget(ranked, 5) == {7}  # the lowest rank is always kept
+    assert within_budget(ranked, 100) == {7, 1, 3}
+    assert within_budget(ranked, 95) == {7, 1}  # stops at the first that does not fit
+    assert within_budget(ranked, 5) == {7}  # the lowest rank is always kept
 
 
 def test_text_only_sample_fits_the_budget_and_is_the_same_however_streamed(units, items, monkeypatch):
@@ -128,3 +129,18 @@ def test_text_only_sample_fits_the_budget_and_is_the_same_however_streamed(units
         left_out = min(r for r in map(lambda i: (sample_rank(seed, i.key), i), config_items)
                        if r[1].key not in {k.key for k in kept})[1]
         assert sum(map(feature_count, kept)) + feature_count(left_out) > 30_000  # the next did not fit
+
+
+def test_every_streamed_recipe_cuts_its_text_only_sample_to_the_feature_budget(items):
+    """The one budget (core blind) bounds every streamed recipe's checks: the cut keeps the lowest
+    keyed ranks that fit, in the given order, and leaves a sample under the budget whole."""
+    sample = items["dpo"]
+    total = sum(map(feature_count, sample))
+    assert blind.within_feature_budget(sample, 0) == sample  # the real sample is under the budget
+    cut = blind.within_feature_budget(sample, 0, total // 3)
+    assert 0 < len(cut) < len(sample) and sum(map(feature_count, cut)) <= total // 3
+    assert [sample.index(i) for i in cut] == sorted(sample.index(i) for i in cut)  # given order
+    ranks = sorted(sample_rank(0, i.key) for i in sample)
+    assert sorted(sample_rank(0, i.key) for i in cut) == ranks[:len(cut)]
+    assert separability.FEATURE_BUDGET == blind.FEATURE_BUDGET
+

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from pipelines.core.blind import ChoiceItem, blind_choice_report
+from pipelines.core import blind
+from pipelines.core.blind import ChoiceItem, blind_choice_report, feature_count, within_feature_budget
 from pipelines.core.evalformats import LETTERS
 from pipelines.core.rng import UnitRng
 from pipelines.fragments import fold as fold_module
@@ -150,3 +151,17 @@ def test_text_only_baselines_see_the_whole_list_sample(monkeypatch, limit):
     sampled = streamed["all"]["items"]
     assert sampled == min(limit, len(questions))
     assert set(streamed["by_task"]) == {r["task"] for r in questions}
+
+
+def test_text_only_sample_is_cut_to_the_core_feature_budget(monkeypatch):
+    """fragments' checks take the one core budget: with a budget a third of the sample's features,
+    the report sees exactly the lowest-ranked items that fit (fewer than the sample)."""
+    units = synthetic_units()
+    questions = reference_questions(whole_lists(units))
+    items = [ChoiceItem(r["id"], {"video": r["video_id"]}, r["question"], tuple(r["options"]),
+                        LETTERS.index(r["answer"]), r["template"]) for r in questions]
+    budget = sum(map(feature_count, items)) // 3
+    monkeypatch.setattr(blind, "FEATURE_BUDGET", budget)
+    streamed = blind_baselines(fed(units, seed=5), lambda: units, seed=5)
+    expected = len(within_feature_budget(items, 5, budget))
+    assert streamed["all"]["items"] == expected < len(questions)

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.core.blindrows import SpilledRows, hashed_rows, row_classes
+from pipelines.core.reservoir import within_budget
 
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -117,6 +118,21 @@ def feature_count(item: ChoiceItem | BinaryItem) -> int:
         template = distinct + 1 if item.template else 0
         total += _text_feature_count(option) + question * distinct + template + 4
     return total
+
+
+FEATURE_BUDGET = 2_000_000  # hashed features a streamed recipe's check fits at most (bounds memory)
+
+
+def within_feature_budget(items: Sequence[Any], seed: int, budget: int | None = None) -> list[Any]:
+    """The items of lowest keyed rank (:func:`sample_rank`) whose :func:`feature_count` adds up
+    to at most ``budget`` (default :data:`FEATURE_BUDGET`), in their given order: the memory of a
+    check then depends on the budget, not on the input size or text length. Use it on a keyed
+    sample before a report."""
+    budget = FEATURE_BUDGET if budget is None else budget
+    ranked = [(sample_rank(seed, item.key), position, feature_count(item))
+              for position, item in enumerate(items)]
+    kept = within_budget(ranked, budget)
+    return [item for position, item in enumerate(items) if position in kept]
 
 
 def _crossed(question: str, template: str, text: str) -> list[str]:

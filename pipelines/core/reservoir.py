@@ -38,6 +38,19 @@ class KeyedSample:
         return sorted(-position for _, position in self._heap)
 
 
+def within_budget(ranked: Iterable[tuple[float, int, int]], budget: int) -> set[int]:
+    """The positions of the longest run of ``(rank, position, cost)`` in (rank, position) order
+    whose costs add up to at most ``budget`` (the first one is always kept): a keyed sample cut
+    to a budget (e.g. hashed features, so a text-only check's memory is bounded)."""
+    kept, used = set(), 0
+    for _, position, cost in sorted(ranked):
+        if kept and used + cost > budget:
+            break
+        kept.add(position)
+        used += cost
+    return kept
+
+
 def spread_positions(total: int, count: int) -> list[int]:
     """The positions of ``count`` items evenly spaced over ``total`` (``items[::step][:count]``),
     for report samples picked by position in a pass over a stream whose length is known."""

@@ -36,7 +36,7 @@ def blind_baselines(fold: QuestionFold, batches: Batches, seed: int) -> dict[str
     question and per task; ``{"available": False}`` when ``pipelines.core.blind`` is not
     installed. Each scope's sampled items are built from one more pass over ``batches()``."""
     try:
-        from pipelines.core.blind import ChoiceItem, blind_choice_report
+        from pipelines.core.blind import ChoiceItem, blind_choice_report, within_feature_budget
     except ImportError:
         return {"available": False}
 
@@ -55,7 +55,7 @@ def blind_baselines(fold: QuestionFold, batches: Batches, seed: int) -> dict[str
                 if scope in (ALL, row["task"]):  # the question record is made only when kept
                     picker.take(scope, segment, lambda config=config, row=row: item(question(config, row)))
         target = fold.mean_share(scope) + BLIND_MARGIN
-        return blind_choice_report(picker.items(scope), seed=seed, folds=min(5, groups), target=target,
-                                   max_items=fold.sample.limit)
+        return blind_choice_report(within_feature_budget(picker.items(scope), seed), seed=seed,
+                                   folds=min(5, groups), target=target, max_items=fold.sample.limit)
 
     return {"available": True, "all": report(ALL), "by_task": {t: report(t) for t in sorted(fold.tasks)}}

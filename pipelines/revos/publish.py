@@ -19,7 +19,7 @@ import numpy as np
 
 from pipelines.core.accounting import Ledger
 from pipelines.core.atomic import write_bytes, write_text
-from pipelines.core.blind import ChoiceItem, blind_choice_report
+from pipelines.core.blind import ChoiceItem, blind_choice_report, within_feature_budget
 from pipelines.core.cards import render_card, render_report, size_category
 from pipelines.core.manifest import code_version
 from pipelines.core.masks import decode
@@ -50,7 +50,8 @@ def build_stats(fold: RowFold, ledger: Ledger, when_items: Sequence[ChoiceItem],
         "templates": {c: fold.counts([c], "template_id") for c in CONFIGS if c != "when_mcq"},
         "when_letters": {k: fold.values.counter("when_mcq", "answer")[k] for k in "ABCD"},
         "pool_sizes": {task: len(phrases) for task, phrases in pool("tpo").items() if task != "answers"},
-        "blind_when_mcq": blind_choice_report(when_items, seed=seed, max_items=SAMPLE),
+        "blind_when_mcq": blind_choice_report(within_feature_budget(when_items, seed), seed=seed,
+                                              max_items=SAMPLE),
     }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from pipelines.core.blind import FEATURE_BUDGET as FEATURE_BUDGET  # the one budget, settable here
 from pipelines.core.blind import (
     BinaryItem,
     ChoiceItem,
@@ -25,7 +26,7 @@ from pipelines.core.blind import (
     feature_count,
     sample_rank,
 )
-from pipelines.core.reservoir import KeyedSample
+from pipelines.core.reservoir import KeyedSample, within_budget
 from pipelines.core.rng import UnitRng
 
 Row = Mapping[str, Any]
@@ -34,7 +35,6 @@ MCQ_TARGET = 0.30
 
 
 SAMPLE = 20_000  # items per config the text-only models see at most (a keyed sample beyond that)
-FEATURE_BUDGET = 2_000_000  # and at most this many hashed features per config (see TextOnlySample)
 
 
 def pair_item(r: Row, seed: int) -> ChoiceItem:
@@ -60,18 +60,6 @@ ITEMS: dict[str, Callable[[Row, int], Any]] = {"dpo": pair_item, "kto": kto_item
                                                "timewar_normal": mcq_item}
 TARGETS = {"dpo": PAIR_TARGET, "kto": PAIR_TARGET, "implicit": PAIR_TARGET, "timewar_normal": MCQ_TARGET}
 Batches = Callable[[], Iterable[Mapping[str, Sequence[Row]]]]
-
-
-def within_budget(ranked: Iterable[tuple[float, int, int]], budget: int) -> set[int]:
-    """The positions of the longest run of ``(rank, position, features)`` in (rank, position)
-    order whose features add up to at most ``budget`` (the first one is always kept)."""
-    kept, used = set(), 0
-    for _, position, features in sorted(ranked):
-        if kept and used + features > budget:
-            break
-        kept.add(position)
-        used += features
-    return kept
 
 
 class TextOnlySample:
