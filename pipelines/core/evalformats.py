@@ -42,10 +42,13 @@ def candidates_literal(options: Sequence[str]) -> str:
     return "[" + ", ".join(f'"{o}"' for o in labelled) + "]"
 
 
+TSV_DIALECT: dict[str, Any] = {"delimiter": "\t", "lineterminator": "\n", "quoting": csv.QUOTE_MINIMAL}
+
+
 def tsv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A TSV document: ``header`` then ``rows`` (values are str()-converted by ``csv``)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(buffer, **TSV_DIALECT)
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()

@@ -22,8 +22,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from pipelines.core.atomic import atomic_open, write_text
-
-TSV = {"delimiter": "\t", "lineterminator": "\n", "quoting": csv.QUOTE_MINIMAL}
+from pipelines.core.evalformats import TSV_DIALECT, jsonl_text
 
 
 def json_list(records: Sequence[Mapping[str, Any]]) -> str:
@@ -55,7 +54,7 @@ class JsonLines:
         self.handle = handle
 
     def add(self, records: Iterable[Mapping[str, Any]]) -> None:
-        self.handle.write("".join(json.dumps(dict(r), ensure_ascii=False) + "\n" for r in records))
+        self.handle.write(jsonl_text(records))
 
 
 class ExportFiles:
@@ -90,7 +89,7 @@ class ExportFiles:
 
     def tsv(self, name: str, header: Sequence[str]) -> Any:
         """A ``csv`` writer on ``out/name`` with ``header`` already written."""
-        writer = csv.writer(self.handle(name), **TSV)
+        writer = csv.writer(self.handle(name), **TSV_DIALECT)
         writer.writerow(header)
         return writer
 

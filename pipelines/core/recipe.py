@@ -145,6 +145,14 @@ class Build:
         """The payloads of the pass's units that did not fail, in unit order, one at a time."""
         return (result.payload for result in self.results[pass_name] if not result.failed)
 
+    def emitted_rows(self) -> Iterator[Mapping[str, Sequence[Row]]]:
+        """A streamed recipe's rows again, unit by unit in unit order (``Stream.emit`` over the
+        stored results of the first pass): the extra passes its publication takes."""
+        stream = self.recipe.stream
+        if stream is None:
+            raise ValueError(f"{self.recipe.name}: emitted_rows needs a streamed recipe")
+        return (stream.emit(self, result) for result in self.results[self.passes[0].name])
+
 
 def no_media(_build: Build) -> list[UnitPass]:
     return []

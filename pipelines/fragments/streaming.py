@@ -69,8 +69,7 @@ def sink(build: Build, counts: Mapping[str, int]) -> Iterator[Sink]:
 def publish(build: Build, sink: Sink) -> dict[str, Any]:
     params, fold = build.params, sink.questions
     stats = build_stats(fold, sink.rows, build.state["bench_videos"], build.ledger.to_json())
-    stats["blind"] = blind_baselines(fold, lambda: (emit(build, r) for r in build.results["videos"]),
-                                     params.seed)
+    stats["blind"] = blind_baselines(fold, build.emitted_rows, params.seed)
     write_card_report(build.build_dir, fold, stats, build.ledger, build.inputs, params, build.version)
     build.manifest_extra["stats"] = stats
     return stats

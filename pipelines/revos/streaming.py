@@ -66,7 +66,7 @@ def sink(build: Build, _counts: Mapping[str, int]) -> Iterator[Sink]:
 def publish(build: Build, sink: Sink) -> dict[str, Any]:
     assert build.input_files is not None
     params, fold = build.params, sink.fold
-    picked, when_items = fold.replay(lambda: (emit(build, r) for r in build.results["units"]))
+    picked, when_items = fold.replay(build.emitted_rows)
     stats = build_stats(fold, build.ledger, when_items, params.seed)
     build.manifest_extra["blind_when_mcq"] = stats["blind_when_mcq"]
     write_card_report(build.build_dir, fold, picked, stats, build.ledger, params, build.version,

@@ -33,7 +33,6 @@ unit by unit in a streamed build); ``exportstream.write_exports`` feeds it whole
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -176,12 +175,6 @@ def dataset_info(media: bool = True) -> dict[str, dict[str, Any]]:
         "timewarp_kto": {"file_name": "timewarp_kto.json", "formatting": "sharegpt",
                          "columns": {"messages": "conversations", "kto_tag": "kto_tag", **videos}},
     }
-
-
-def json_list(rows: Sequence[Row]) -> str:
-    """A JSON array with one record per line (valid JSON, diff-friendly)."""
-    body = ",\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
-    return "[\n" + body + ("\n" if rows else "") + "]\n"
 
 
 def tsv_row(index: int, r: Row, variant_column: bool = False) -> list[Any]:

@@ -30,7 +30,7 @@ SAMPLES = 4
 THUMBNAILS = 6
 
 
-class SamplePicker:
+class ReportSamples:
     """The report's sample rows, picked as rows stream by (``counts``: rows per config, known
     beforehand): evenly spaced DPO, TimeWar (with its shuffled twin, from the same batch of rows)
     and implicit rows, and the statements of the two first video ids of the probe."""
@@ -118,7 +118,7 @@ def card_context(build_dir: Path, rows: RowFold, stats: Mapping[str, Any], ledge
     }
 
 
-def write_card_report(build_dir: Path, rows: RowFold, picker: SamplePicker, stats: Mapping[str, Any],
+def write_card_report(build_dir: Path, rows: RowFold, picker: ReportSamples, stats: Mapping[str, Any],
                       ledger: Ledger, params: TimewarpParams, version: str, sums: Mapping[str, str]
                       ) -> list[Path]:
     """Write ``README.md`` and ``report/index.html`` (the exports are written beforehand)."""
@@ -138,6 +138,6 @@ def write_card_exports_report(build_dir: Path, records: Mapping[str, Sequence[Ro
     rows = RowFold()
     for config, config_rows in records.items():
         rows.add(config, config_rows)
-    picker = SamplePicker({c: len(r) for c, r in records.items()})
+    picker = ReportSamples({c: len(r) for c, r in records.items()})
     picker.add(records)
     return [*written, *write_card_report(build_dir, rows, picker, stats, ledger, params, version, sums)]

@@ -21,7 +21,7 @@ from pipelines.core.llm import LLMClient
 from pipelines.core.recipe import Build, Row, Stream, UnitResult
 from pipelines.timewarp.exportstream import ExportStream
 from pipelines.timewarp.fold import RowFold, VideoFold
-from pipelines.timewarp.publish import SamplePicker, write_card_report
+from pipelines.timewarp.publish import ReportSamples, write_card_report
 from pipelines.timewarp.separability import TextOnlySample
 from pipelines.timewarp.stats import drop_nothing, fold_recipe_stats, fold_stats, nothing_to_drop
 from pipelines.timewarp.units import VideoOutput
@@ -77,7 +77,7 @@ class Sink:
     """Everything fed one video at a time (see the module docstring)."""
 
     exports: ExportStream
-    picker: SamplePicker
+    picker: ReportSamples
     text_only: TextOnlySample
     videos: VideoFold = field(default_factory=VideoFold)
     rows: RowFold = field(default_factory=RowFold)
@@ -99,14 +99,14 @@ class Sink:
 @contextmanager
 def sink(build: Build, counts: Mapping[str, int]) -> Iterator[Sink]:
     with ExportStream(build.build_dir) as exports:
-        yield Sink(exports, SamplePicker(counts), TextOnlySample(build.params.seed))
+        yield Sink(exports, ReportSamples(counts), TextOnlySample(build.params.seed))
 
 
 def publish(build: Build, sink: Sink) -> dict[str, Any]:
     assert build.input_files is not None
     params = build.params
     stats = fold_stats(sink.videos, sink.rows, build.ledger)
-    text_only = sink.text_only.report(lambda: (emit(build, result) for result in build.results["videos"]))
+    text_only = sink.text_only.report(build.emitted_rows)
     stats.update(fold_recipe_stats(sink.videos, sink.rows, text_only,
                                    build.state["nothing_dropped"], params.nothing_max_share))
     if build.state["videos"] is not None:
