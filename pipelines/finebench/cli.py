@@ -52,10 +52,21 @@ def summary(outcome: Any) -> dict[str, Any]:
             "blind model (best)": blind,
             "kept": f"{figures['kept']:.1%} of {figures['units_offered']} units (target >= "
                     f"{figures['kept_target']:.0%}{'' if figures['kept_ok'] else ', BELOW TARGET'})",
+            "key ratio": _key_ratio(stats.get("key_ratio")),
             "category shares (questions vs units)": f"{shares} (largest gap "
                                                     f"{figures['largest_share_gap']:.1%}, target <= "
                                                     f"{figures['share_tolerance']:.0%}"
                                                     f"{'' if figures['shares_ok'] else ', ABOVE TARGET'})"}
+
+
+def _key_ratio(record: dict[str, Any] | None) -> str:
+    """The key ratio used, and the attempts when the fallback was considered (keyratio.py)."""
+    if not record:
+        return "-"
+    tried = "; ".join(f"{t['ratio']}: kept {t['kept']:.1%}"
+                      + ("" if t["blind_best"] is None else f", blind {t['blind_best']:.1%}")
+                      for t in record["attempts"])
+    return f"{record['ratio']} ({record['reason']}{'; ' + tried if tried else ''})"
 
 
 def add_demo_action(actions: argparse._SubParsersAction) -> None:

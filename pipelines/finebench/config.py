@@ -46,6 +46,11 @@ class FinebenchParams(StrictModel):
     max_key_ratio: float = Field(0.25, gt=0.0, le=1.0,
                                  description="cross mode: an action may be the key in at most this "
                                              "share of the questions that show it (0.25 = chance)")
+    fallback_key_ratio: float = Field(0.27, ge=0.0, le=1.0,
+                                      description="cross mode: when fewer than 60% of the units are "
+                                                  "kept at max_key_ratio, plan again at this ratio and "
+                                                  "use it if its text-only check stays <= 29% "
+                                                  "(keyratio.py; needs --blind-sample > 0; 0 = never)")
     share_slack: float = Field(0.03, ge=0.0, le=0.2,
                                description="cross mode: a category's share of the kept questions "
                                            "may differ from its share of the units by this much")

@@ -22,12 +22,13 @@ from pipelines.core.tally import Tally
 from pipelines.finebench import cli
 from pipelines.finebench.columns import VideoInput, expand, video_inputs
 from pipelines.finebench.config import FinebenchParams
-from pipelines.finebench.context import GenerationContext, make_context
+from pipelines.finebench.context import GenerationContext
 from pipelines.finebench.demo import write_demo_inputs
 from pipelines.finebench.exports import write_exports
 from pipelines.finebench.frames import FrameJob, extract_job, frame_jobs, frame_key, with_frame_keys
 from pipelines.finebench.inputs import FinebenchInputs
 from pipelines.finebench.keyframes import PersonTable, group_keyframes
+from pipelines.finebench.keyratio import choose_context
 from pipelines.finebench.publish_card import write_card_and_report
 from pipelines.finebench.questions import generate_video
 from pipelines.finebench.schema import MCQ_FEATURES
@@ -85,8 +86,9 @@ def plan(build: Build) -> Plan:
     work = video_inputs(persons, units)
     build.state["vocab"] = vocab
     build.state["offered"] = units.counts_by_category()
-    return Plan(UnitPass("videos", video_unit, make_context(vocab, params, units, persons), work,
-                         [video.video_id for video in work]), tally)
+    context, build.state["key_ratio"], build.state["blind_measured"] = choose_context(
+        vocab, params, units, persons, work)
+    return Plan(UnitPass("videos", video_unit, context, work, [video.video_id for video in work]), tally)
 
 
 def questions(build: Build) -> pa.Table:
@@ -126,7 +128,8 @@ def publish(build: Build, tables: dict[str, Rows]) -> dict[str, Any]:
     assert isinstance(table, pa.Table) and build.input_files is not None
     write_exports(build.build_dir, tables, params.frames)
     stats = build_stats(table, build.state["subset_ids"], build.state["offered"], params.seed,
-                        params.blind_sample)
+                        params.blind_sample, build.state["blind_measured"])
+    stats["key_ratio"] = build.state["key_ratio"]
     write_card_and_report(build.build_dir, table, stats, build.ledger, params, build.version,
                           dict(build.input_files.sums), build.state["vocab"])
     return stats

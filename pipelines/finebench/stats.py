@@ -108,10 +108,12 @@ def _persons_per_keyframe(table: pa.Table) -> tuple[int, dict[int, int]]:
 
 
 def build_stats(table: pa.Table, subset_ids: Sequence[str], offered: Mapping[str, int] | None = None,
-                blind_seed: int = 0, blind_sample: int = 0) -> dict[str, Any]:
+                blind_seed: int = 0, blind_sample: int = 0,
+                blind_measured: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the data card and the report show. ``offered``: units per category before any
     rejection (for the acceptance figures); ``blind_sample``: how many questions the core blind
-    model sees (0 = not computed)."""
+    model sees (0 = not computed); ``blind_measured``: its report, already made on these same
+    questions (keyratio.py), instead of fitting it again."""
     n = table.num_rows
     category = _column(table, "category")
     compound_rows = pc.fill_null(_column(table, "is_compound"), False)
@@ -122,7 +124,8 @@ def build_stats(table: pa.Table, subset_ids: Sequence[str], offered: Mapping[str
     tiers = _counts(pc.list_flatten(_column(table, "distractor_tiers")))
     total_tiers = sum(tiers.values()) or 1
     keyframes, persons = _persons_per_keyframe(table)
-    blind = blind_report(table, blind_seed, blind_sample) if n else None
+    blind = blind_measured if blind_measured is not None else (
+        blind_report(table, blind_seed, blind_sample) if n else None)
     return {
         "questions": n,
         "videos": len(_counts(_column(table, "video_id"))),
