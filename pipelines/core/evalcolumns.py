@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.core.atomic import atomic_open
+from pipelines.core.atomic import atomic_open, write_sliced
 from pipelines.core.evalformats import LETTERS, tsv_text
 
 Piece = pa.Array | str  # a string column, or a literal shared by every row
@@ -245,7 +245,7 @@ def write_line_files(paths: Sequence[Path], chunks: Iterable[Sequence[pa.Array]]
 
         def write(blocks: Sequence[bytes | pa.Buffer]) -> None:
             for handle, block in zip(handles, blocks, strict=True):
-                handle.write(block)
+                write_sliced(handle, block)
 
         pending = writer.submit(write, [header.encode() for header in headers])
         for lines in chunks:

@@ -15,10 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from pipelines.core.accounting import Ledger, Reject
 
 Rejection = tuple[str, str, str, str]  # (stage, unit key, reason, detail)
+_STAGE_REASON = itemgetter(0, 2)
 
 
 @dataclass
@@ -62,6 +64,6 @@ def absorb(ledger: Ledger, tallies: Sequence[Tally]) -> None:
         for stage, n in tally.accepted.items():
             if stage not in tally.inputs:
                 ledger.accept(stage, n)
-        for (stage, reason), n in Counter((r[0], r[2]) for r in tally.rejects).items():
+        for (stage, reason), n in Counter(map(_STAGE_REASON, tally.rejects)).items():
             ledger.stage(stage).rejected[reason] += n
-        ledger.rejects.extend([Reject(*rejection) for rejection in tally.rejects])
+        ledger.rejects.extend(map(Reject._make, tally.rejects))

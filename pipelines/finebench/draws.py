@@ -54,7 +54,45 @@ def scaled_index(uniform: np.ndarray, size: np.ndarray | int) -> np.ndarray:
 
 
 def draw_without_replacement(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """Column indices (rows, k) drawn in turn; every row needs >= k positive weights."""
+    """Column indices (rows, k) drawn in turn; every row needs >= k positive weights.
+
+    Draw j's point is ``min(floor(u * left), left - 1)`` on the weights not yet drawn (``left``
+    their total) and picks the first column whose running sum of them passes it. The running sums
+    are made once: every row's sums, offset by the row number times a bound on any total, form one
+    sorted array, searched for all rows at once; a drawn column is skipped by moving the point past
+    its weight when the column found lies at or beyond it (drawn columns in column order). Integer
+    weights make it exact: the same columns as recomputing the sums for every draw."""
+    weights = weights.astype(np.int64, copy=False)
+    count, width = weights.shape
+    cumulative = np.cumsum(weights, axis=1)
+    totals = cumulative[:, -1].copy() if width else np.zeros(count, dtype=np.int64)
+    span = int(totals.max(initial=0)) + 1
+    if count * span >= 1 << 62:  # the offset sums would not fit in int64
+        return _draw_in_turn(weights, uniforms)
+    base = np.arange(count, dtype=np.int64) * span
+    cumulative += base[:, None]
+    flat, first_column = cumulative.ravel(), np.arange(count, dtype=np.int64) * width
+    picked = np.empty(uniforms.shape, dtype=np.int64)
+    removed = np.zeros(uniforms.shape, dtype=np.int64)  # weight each draw took away (0: nothing left)
+    for j in range(uniforms.shape[1]):
+        left = totals - removed[:, :j].sum(axis=1)
+        threshold = base + np.minimum((uniforms[:, j] * left).astype(np.int64), left - 1)
+        chosen = np.searchsorted(flat, threshold, side="right") - first_column
+        if j:
+            order = np.argsort(picked[:, :j], axis=1, kind="stable")
+            for column, weight in zip(np.take_along_axis(picked[:, :j], order, axis=1).T,
+                                      np.take_along_axis(removed[:, :j], order, axis=1).T, strict=True):
+                rows = np.flatnonzero((chosen >= column) & (weight > 0))
+                threshold[rows] += weight[rows]
+                chosen[rows] = np.searchsorted(flat, threshold[rows], side="right") - first_column[rows]
+        picked[:, j] = chosen
+        again = (picked[:, :j] == chosen[:, None]).any(axis=1)
+        removed[:, j] = np.where(again, 0, weights.ravel()[first_column + chosen])
+    return picked
+
+
+def _draw_in_turn(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """:func:`draw_without_replacement` recomputing the running sums for every draw."""
     remaining = weights.astype(np.int64, copy=True)
     rows = np.arange(len(remaining))
     picked = np.empty(uniforms.shape, dtype=np.int64)

@@ -52,7 +52,10 @@ TSV_HEADER = ("index", "id", "video", "question", "candidates", "answer", "categ
 JSONL_KEYS = ("id", "video_id", "timestamp", "question", "options", "answer", "category",
               "frame_times", "frame_keys", "referring_phrase", "box_hint")
 READ_COLUMNS = [k for k in JSONL_KEYS if k != "frame_times"]  # the table columns either file reads
-CHUNK_ROWS = 32_768  # rows per text batch: bounds memory and keeps 32-bit string offsets safe
+# Rows per text batch: bounds memory and keeps 32-bit string offsets safe. A batch's lines (~4 MB
+# of JSONL) stay below the sizes Arrow's allocator returns to the system on release: at 32,768
+# rows (~17 MB) every batch faulted in fresh pages (~0.15 s more system time a build, measured).
+CHUNK_ROWS = 8_192
 
 
 def _line_chunks(table: pa.Table, frames: FrameWindow) -> Iterator[tuple[pa.Array, pa.Array]]:

@@ -126,11 +126,14 @@ def generate_video(ctx: GenerationContext, video: VideoInput) -> VideoResult:
     details = ["", f" persons, centre gap < {params.min_center_gap} or horizontal overlap > "
                f"{params.max_horizontal_overlap}", cap_detail, "category over its share of the units", ""]
     rejected = np.flatnonzero(choice.reason > 0)
-    for key, index in zip(keys.take(pa.array(rejected)).to_pylist(), rejected.tolist(), strict=True):
-        code = int(choice.reason[index])
-        name = cap_reason if code == KEY_SHARE_CAP else REASONS[code]
-        detail = f"{count_u[index]}{details[code]}" if code == 1 else details[code]
-        result.rejects.append((key, name, detail))
+    codes = choice.reason[rejected]
+    names = np.array([cap_reason if code == KEY_SHARE_CAP else name for code, name in enumerate(REASONS)],
+                     dtype=object)[codes]
+    texts = np.array(details, dtype=object)[codes]
+    for at in np.flatnonzero(codes == 1).tolist():  # ambiguous: the detail starts with the count
+        texts[at] = f"{count_u[rejected[at]]}{details[1]}"
+    result.rejects = list(zip(keys.take(pa.array(rejected)).to_pylist(), names.tolist(), texts.tolist(),
+                              strict=True))
 
     accepted = np.flatnonzero(choice.reason == 0)
     blocks = [f"{video.video_id}/letters/{b}" for b in range((len(accepted) + 3) // 4)]
