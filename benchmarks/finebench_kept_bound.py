@@ -191,26 +191,31 @@ def balanced(program: Program, keys: Pairs, shown: Pairs, cell: np.ndarray, odds
                  np.r_[np.full(len(keys.group), odds), -np.ones(len(shown.group))])
 
 
+def question_form(program: Program, groups: Groups, key_mask: np.ndarray, shown_mask: np.ndarray,
+                  odds: float) -> tuple[np.ndarray, Pairs, Pairs]:
+    """One form's variables and rows: per group its questions, their keys among ``key_mask`` (one
+    each) and their three other options among ``shown_mask`` (each at most once), balanced per
+    cell. Returns (questions, keys, other options)."""
+    count, size = len(groups.count), key_mask.shape[1]
+    asked = program.variables(count, groups.count)
+    keys, shown = pairs(program, key_mask), pairs(program, shown_mask)
+    per_group(program, keys, asked, 1.0, count)
+    per_group(program, shown, asked, 3.0, count)
+    at_most_once(program, shown, asked)
+    balanced(program, keys, shown, groups.cell, odds, size)
+    return asked, keys, shown
+
+
 def kept_bound(plan: PlanInputs, ratio: float, slack: float, not_form: bool, per_cell: bool) -> float:
     """The LP optimum: the most units a plan under these rules keeps (module docstring)."""
     groups = unit_groups(plan, per_cell)
-    size, count, odds = plan.actions.shape[1], len(groups.count), (1.0 - ratio) / ratio
+    count, odds = len(groups.count), (1.0 - ratio) / ratio
     everyone = np.arange(count)
     program = Program()
-    direct = program.variables(count, groups.count)
-    key, wrong = pairs(program, groups.candidates), pairs(program, groups.allowed)
-    per_group(program, key, direct, 1.0, count)
-    per_group(program, wrong, direct, 3.0, count)
-    at_most_once(program, wrong, direct)
-    balanced(program, key, wrong, groups.cell, odds, size)
+    direct, _, _ = question_form(program, groups, groups.candidates, groups.allowed, odds)
     forms = [direct]
-    if not_form:
-        negated = program.variables(count, groups.count)
-        shown, not_key = pairs(program, groups.true), pairs(program, groups.allowed)
-        per_group(program, shown, negated, 3.0, count)
-        per_group(program, not_key, negated, 1.0, count)
-        at_most_once(program, shown, negated)
-        balanced(program, not_key, shown, groups.cell, odds, size)
+    if not_form:  # keys among the allowed (false) actions, the person's own shown as true
+        negated, not_key, shown = question_form(program, groups, groups.allowed, groups.true, odds)
         own = groups.candidates[shown.group, shown.action]  # one true option of the unit's category
         program.rows(count, np.r_[everyone, shown.group[own]], np.r_[negated, shown.variable[own]],
                      np.r_[np.ones(count), -np.ones(int(own.sum()))])

@@ -76,4 +76,5 @@ def test_fallback_refused_when_its_check_is_above_the_margin(both_files, tmp_pat
     result = build(both_files, tmp_path / "refused")
     record = result.stats["key_ratio"]
     assert record["ratio"] == 0.25 and [a["ratio"] for a in record["attempts"]] == [0.25, 0.27]
+    assert "text-only check is above 29%" in record["reason"]
     assert result.stats["acceptance"]["kept"] == pytest.approx(record["attempts"][0]["kept"])

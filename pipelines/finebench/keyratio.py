@@ -66,10 +66,13 @@ def choose_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
     report = blind_report(table, params.seed, params.blind_sample) if table.num_rows else None
     best = None if report is None else float(report["best"])
     record["attempts"].append({"ratio": fallback, "kept": table.num_rows / offered, "blind_best": best})
-    if best is not None and best <= FALLBACK_BLIND + 1e-12 and table.num_rows / offered > kept:
+    if table.num_rows / offered <= kept:
+        record["reason"] = f"kept below {KEPT_TARGET:.0%}, and no more units kept at {fallback}"
+    elif best is None or best > FALLBACK_BLIND + 1e-12:
+        record["reason"] = (f"kept below {KEPT_TARGET:.0%}, but at {fallback} the text-only check is "
+                            f"above {FALLBACK_BLIND:.0%}")
+    else:
         record.update(ratio=fallback, reason=f"kept below {KEPT_TARGET:.0%} at {params.max_key_ratio}; "
                                              f"text-only check at {fallback} within {FALLBACK_BLIND:.0%}")
         return candidate, record, report
-    record["reason"] = (f"kept below {KEPT_TARGET:.0%}, but at {fallback} the text-only check is above "
-                        f"{FALLBACK_BLIND:.0%} (or no more units kept)")
     return context, record, None
