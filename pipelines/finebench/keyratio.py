@@ -35,11 +35,6 @@ Report = dict[str, Any]
 FALLBACK_BLIND = BLIND_TARGET - 0.01  # the looser plan's text-only check must stay at or under this
 
 
-def _questions(ctx: GenerationContext, work: Sequence[VideoInput]) -> pa.Table:
-    tables = [generate_video(ctx, video).table for video in work]
-    return expand(pa.concat_tables(tables)) if tables else pa.table({})
-
-
 def choose_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable, persons: PersonTable,
                    work: Sequence[VideoInput]) -> tuple[GenerationContext, dict[str, Any], Report | None]:
     """The generation context of the build, the record of the choice (``{"ratio": used,
@@ -55,24 +50,25 @@ def choose_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
         record["reason"] = "not tried: no text-only check (--blind-sample 0)"
         return context, record, None
     offered = max(len(units), 1)
-    kept = _questions(context, work).num_rows / offered
+    kept = sum(generate_video(context, video).table.num_rows for video in work) / offered
     record["attempts"].append({"ratio": params.max_key_ratio, "kept": kept, "blind_best": None})
     if kept >= KEPT_TARGET:
         record["reason"] = "kept met the target"
         return context, record, None
-    looser = params.model_copy(update={"max_key_ratio": fallback})
-    candidate = make_context(vocab, looser, units, persons)
-    table = _questions(candidate, work)
-    report = blind_report(table, params.seed, params.blind_sample) if table.num_rows else None
-    best = None if report is None else float(report["best"])
-    record["attempts"].append({"ratio": fallback, "kept": table.num_rows / offered, "blind_best": best})
-    if table.num_rows / offered <= kept:
+    candidate = make_context(vocab, params.model_copy(update={"max_key_ratio": fallback}), units, persons)
+    tables = [generate_video(candidate, video).table for video in work]
+    looser_kept = sum(table.num_rows for table in tables) / offered
+    attempt: dict[str, Any] = {"ratio": fallback, "kept": looser_kept, "blind_best": None}
+    record["attempts"].append(attempt)
+    if looser_kept <= kept:  # nothing to gain: the blind model is not fitted
         record["reason"] = f"kept below {KEPT_TARGET:.0%}, and no more units kept at {fallback}"
-    elif best is None or best > FALLBACK_BLIND + 1e-12:
+        return context, record, None
+    report = blind_report(expand(pa.concat_tables(tables)), params.seed, params.blind_sample)
+    attempt["blind_best"] = None if report is None else float(report["best"])
+    if report is None or report["best"] > FALLBACK_BLIND + 1e-12:
         record["reason"] = (f"kept below {KEPT_TARGET:.0%}, but at {fallback} the text-only check is "
                             f"above {FALLBACK_BLIND:.0%}")
-    else:
-        record.update(ratio=fallback, reason=f"kept below {KEPT_TARGET:.0%} at {params.max_key_ratio}; "
-                                             f"text-only check at {fallback} within {FALLBACK_BLIND:.0%}")
-        return candidate, record, report
-    return context, record, None
+        return context, record, None
+    record.update(ratio=fallback, reason=f"kept below {KEPT_TARGET:.0%} at {params.max_key_ratio}; "
+                                         f"text-only check at {fallback} within {FALLBACK_BLIND:.0%}")
+    return candidate, record, report
