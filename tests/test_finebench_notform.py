@@ -34,7 +34,7 @@ def _inputs(name: str) -> FinebenchInputs:
 @pytest.fixture(scope="module", params=["excerpt", "blocks"])
 def built_not(request, tmp_path_factory):
     inputs = _inputs(request.param)
-    result = build_finebench(inputs, FinebenchParams(blind_sample=0, not_form=True),
+    result = build_finebench(inputs, FinebenchParams(blind_sample=0, none_option=False, not_form=True),
                              tmp_path_factory.mktemp(request.param), "1.0.0",
                              LocalExecutor(1, progress=False))
     return result, read_raw(inputs.annotations)
@@ -96,7 +96,7 @@ def test_every_unit_is_a_question_or_a_reasoned_rejection(built_not):
 
 def test_not_form_builds_are_identical_with_one_and_two_workers(tmp_path):
     inputs = _inputs("excerpt")
-    params = FinebenchParams(blind_sample=0, not_form=True)
+    params = FinebenchParams(blind_sample=0, none_option=False, not_form=True)
     digests = []
     for workers in (1, 2):
         result = build_finebench(inputs, params, tmp_path / str(workers), "1.0.0",
@@ -128,8 +128,8 @@ def test_true_options_never_hold_two_poses_or_an_entailed_pair():
 def test_a_not_form_build_reports_blind_kept_and_shares(tmp_path):
     """The three acceptance figures of a NOT-form build (seed 0, excerpt), with the core blind
     model run on every question: the NOT form is visible to it through the question's words."""
-    result = build_finebench(_inputs("excerpt"), FinebenchParams(not_form=True), tmp_path, "1.0.0",
-                             LocalExecutor(1, progress=False))
+    result = build_finebench(_inputs("excerpt"), FinebenchParams(none_option=False, not_form=True), tmp_path,
+                             "1.0.0", LocalExecutor(1, progress=False))
     figures = result.stats["acceptance"]
     assert figures["blind_best"] == result.stats["blind"]["best"] and figures["blind_ok"]
     assert figures["kept"] == len(result.records) / figures["units_offered"]

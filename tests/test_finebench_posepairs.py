@@ -18,7 +18,7 @@ def _pose_key_share_with_sit_and_stand(records) -> tuple[float, int]:
     pose_key, both = 0, 0
     for r in records:
         poses = {a for a in (forms[(styles[r["template_id"]], o)] for o in r["options"])
-                 if category_of[a] == "person_movement"}
+                 if category_of.get(a) == "person_movement"}
         if poses == {11, 12}:  # AVA ids: 11 sit, 12 stand
             both += 1
             pose_key += r["category"] == "person_movement"
@@ -29,7 +29,8 @@ def _pose_key_share_with_sit_and_stand(records) -> tuple[float, int]:
 def test_sit_beside_stand_is_a_pose_question_about_half_the_time_with_pose_pairs(pose_pairs, tmp_path):
     files = ("ava_val_v2.2_blocks.csv", "ava_action_list_v2.2.pbtxt", "ava_val_excluded_timestamps_v2.2.csv")
     result = build_finebench(FinebenchInputs(*(shared_file("ava", f) for f in files)),
-                             FinebenchParams(blind_sample=0, pose_pairs=pose_pairs), tmp_path, "1.0.0",
+                             FinebenchParams(blind_sample=0, pose_pairs=pose_pairs, none_option=False,
+                                             not_form=True), tmp_path, "1.0.0",
                              LocalExecutor(1, progress=False))
     share, both = _pose_key_share_with_sit_and_stand(result.records)
     assert both >= 50

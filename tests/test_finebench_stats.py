@@ -68,6 +68,8 @@ def reference_stats(records: Sequence[dict[str, Any]], subset_ids: Sequence[str]
         "by_category": dict(sorted(by_category.items())),
         "compound_by_category": {c: compound.get(c, 0) for c in sorted(by_category)},
         "compound_share": (sum(compound.values()) / len(records)) if records else 0.0,
+        "none_family": sum(r["template_id"].startswith("xo") for r in records),
+        "none_keyed": sum(not r["action_ids"] for r in records),
         "persons_per_keyframe": dict(sorted(Counter(keyframes.values()).items())),
         "letters": {"counts": dict(zip(LETTERS, observed, strict=True)),
                     "chi2_p": float(chisquare(observed).pvalue) if sum(observed) else 1.0},

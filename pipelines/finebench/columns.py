@@ -28,7 +28,8 @@ WRONG_SLOTS = np.array([[c for c in range(4) if c != s] for s in range(4)])
 _SCHEMA = MCQ_FEATURES.arrow_schema
 _CATEGORY_TEXTS = pa.array(CATEGORIES, pa.string())
 _LETTER_TEXTS = pa.array(list("ABCD"), pa.string())
-_TIER_TEXTS = pa.array(["a", "b", "c", "t"], pa.string())  # t: a true option (NOT form)
+# t: a true option (NOT form); n: "none of these" shown wrong (none family)
+_TIER_TEXTS = pa.array(["a", "b", "c", "t", "n"], pa.string())
 
 
 @dataclass(frozen=True)

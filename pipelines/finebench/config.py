@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pipelines.core.config import StrictModel
 
@@ -54,7 +54,11 @@ class FinebenchParams(StrictModel):
     share_slack: float = Field(0.03, ge=0.0, le=0.2,
                                description="cross mode: a category's share of the kept questions "
                                            "may differ from its share of the units by this much")
-    not_form: bool = Field(True, description="cross mode: units whose key is capped may be asked "
+    none_option: bool = Field(True, description="cross mode: a family of questions whose fourth option "
+                                                 "is \"none of these\", the key in a quarter of them "
+                                                 "(capped units kept with three false actions; "
+                                                 "noneplan.py); excludes --not-form")
+    not_form: bool = Field(False, description="cross mode: units whose key is capped may be asked "
                                               "\"which one is {person} NOT doing?\" (three true "
                                               "actions, one false key; notplan.py)")
     not_donors: float = Field(1.0, ge=0.0, le=1.0,
@@ -75,3 +79,11 @@ class FinebenchParams(StrictModel):
     frames: FrameWindow = FrameWindow()
     subset_fraction: float = Field(0.10, gt=0, le=1.0, description="share of videos in the subset config")
     rows_per_shard: int = Field(100_000, ge=1, description="rows per parquet shard")
+
+    @model_validator(mode="after")
+    def _one_rescue_form(self) -> FinebenchParams:
+        """Capped units are rescued by one form: "none of these" or NOT, not both."""
+        if self.none_option and self.not_form:
+            raise ValueError("none_option and not_form cannot both be on: choose --no-none-option "
+                             "to use the NOT form")
+        return self

@@ -24,7 +24,15 @@ from pipelines.finebench.keyframes import PersonTable
 from pipelines.finebench.notplan import NotPlan, final_not_plan, other_form_for
 from pipelines.finebench.posepairs import pose_pairs_for
 from pipelines.finebench.units import UnitTable
-from pipelines.finebench.vocabulary import CATEGORIES, CROSS_POOL, NOT_POOL, STYLES, Template, Vocabulary
+from pipelines.finebench.vocabulary import (
+    CATEGORIES,
+    CROSS_POOL,
+    NONE_POOL,
+    NOT_POOL,
+    STYLES,
+    Template,
+    Vocabulary,
+)
 from pipelines.finebench.window import action_rows, forbidden_rows, window_actions, window_deltas
 
 WEIGHT_SCALE = 100
@@ -77,6 +85,7 @@ class GenerationContext:
     prior: dict[int, float] = field(default_factory=dict)
     compounds: dict[tuple[str, int], tuple[tuple[tuple[int, ...], float], ...]] = field(default_factory=dict)
     not_plan: NotPlan | None = None  # the NOT form (notplan.py); None: off
+    none_answer: int = -1  # index in ``answers`` of "none of these" (the empty answer; -1: no family)
 
 
 def action_option(ctx: GenerationContext, style: np.ndarray, action: np.ndarray) -> np.ndarray:
@@ -164,6 +173,9 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
     answer_category = {ids: c for c, ids in counts}
     known = set(units.answers)
     answers = units.answers + [(a,) for a in sorted(vocab.actions) if (a,) not in known]
+    none_family = cross and params.none_option
+    if none_family:  # "none of these": the empty answer, its texts from the family's pool
+        answers.append(())
     single_code = np.full(size, -1, dtype=np.int64)
     for i, ids in enumerate(answers):
         if len(ids) == 1:
@@ -193,14 +205,14 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
                           category_mask.any(axis=0), params.max_key_ratio, params.share_slack, target,
                           classes, other_form,
                           pose_pairs_for(units.category[rows], pose, CATEGORIES.index("person_movement"))
-                          if params.pose_pairs else None)
+                          if params.pose_pairs else None, none_family)
         if params.not_form:
             not_plan = final_not_plan(plan, classes, units.category[rows], actions, forbidden, forbid,
                                       category_mask, pose, params.not_donors)
     texts = [vocab.actions[a].forms[s] if a in vocab.actions else "" for s in STYLES for a in range(size)]
-    texts += [option_text(ids, s, vocab) for s in STYLES for ids in answers]
+    texts += [option_text(ids, s, vocab) if ids else vocab.none_option[s] for s in STYLES for ids in answers]
     names = [vocab.actions[a].name if a in vocab.actions else "" for a in range(size)]
-    pools = (*CATEGORIES, CROSS_POOL, NOT_POOL)  # the cross pool at index len(CATEGORIES), then NOT
+    pools = (*CATEGORIES, CROSS_POOL, NOT_POOL, NONE_POOL)  # cross at index len(CATEGORIES), NOT, none
     templates = [t for c in pools for t in vocab.templates[c]]
     counts_per_category = [len(vocab.templates[c]) for c in pools]
     return GenerationContext(
@@ -221,4 +233,4 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
         template_ids=pa.array([t.id for t in templates], pa.string()),
         template_style=np.array([STYLES.index(t.style) for t in templates], dtype=np.int64),
         single_code=single_code, window=deltas, plan=plan, prior=prior, compounds=compounds,
-        not_plan=not_plan)
+        not_plan=not_plan, none_answer=len(answers) - 1 if none_family else -1)

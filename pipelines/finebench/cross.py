@@ -19,14 +19,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipelines.finebench.columns import VideoInput
-from pipelines.finebench.context import GenerationContext, action_option
+from pipelines.finebench.context import GenerationContext, action_option, answer_option
 from pipelines.finebench.crossplan import hosts
 from pipelines.finebench.draws import PERMUTATIONS_3, draw_without_replacement, scaled_index
+from pipelines.finebench.noneform import NONE_PICK, none_family
 from pipelines.finebench.notform import not_questions
 from pipelines.finebench.vocabulary import CATEGORIES
 
 KEY_SHARE_CAP, CATEGORY_SHARE, NOT_ENOUGH = 2, 3, 4  # reason codes (see questions.REASONS)
 TRUE_TIER = 3  # "t": a true action shown as a non-key option (NOT form)
+NONE_TIER = 4  # "n": "none of these" shown as a wrong option (none family)
+NONE_POOL_INDEX = len(CATEGORIES) + 2  # template pools: categories, cross, NOT, none family
 
 
 @dataclass(frozen=True)
@@ -59,32 +62,50 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
     by_class = draws[:, 0] >= keep * plan.keep_class[category, host]
     reason = np.where(reason == 0, np.where(by_key, KEY_SHARE_CAP, np.where(by_class, CATEGORY_SHARE, 0)),
                       reason)
-    live = np.flatnonzero(reason == 0)  # wrong options only for the units still kept
+    family = None
+    if plan.none_keep is not None:  # the "none of these" family (noneform.py)
+        family = none_family(plan, forbidden, person, key, unit_class, keep, plan.keep_class[category, host],
+                             reason == 0, reason == KEY_SHARE_CAP, draws)
+        reason[family.none_keyed] = 0
+        reason[family.short] = NOT_ENOUGH
+    direct = reason == 0 if family is None else (reason == 0) & ~family.action_keyed & ~family.none_keyed
+    live = np.flatnonzero(direct)  # wrong options only for the units still kept
     weights = np.where(forbidden[person[live]], 0, plan.distractor_weight[unit_class[live]])
     if plan.pair_weight is not None:  # poses shown beside a pose key (posepairs.py)
         weights = weights * plan.pair_weight[key[live]]
     enough = (weights > 0).sum(axis=1) >= 3
     reason[live[~enough]] = NOT_ENOUGH
     rows = live[enough]
-    picked = np.zeros((n, 3), dtype=np.int64)
+    picked = np.zeros((n, 3), dtype=np.int64) if family is None else family.picked
     picked[rows] = draw_without_replacement(weights[enough], draws[rows, 2:5])
     picked = np.take_along_axis(picked, PERMUTATIONS_3[scaled_index(draws[:, 5], 6)], axis=1)
+    none_shown = picked == NONE_PICK
+    picked = np.maximum(picked, 0)
     similar = np.take_along_axis(ctx.similar[key], picked, axis=1)
     same = ctx.category_mask[category][np.arange(n)[:, None], picked]
-    tiers = np.where(similar, 0, np.where(same, 1, 2))
+    tiers = np.where(none_shown, NONE_TIER, np.where(similar, 0, np.where(same, 1, 2)))
     template = _templates(ctx, len(CATEGORIES), draws)
+    answer = ctx.single_code[key]
+    if family is not None:
+        in_family = np.flatnonzero(family.action_keyed | family.none_keyed)
+        template[in_family] = _templates(ctx, NONE_POOL_INDEX, draws[in_family])
+        answer = np.where(family.none_keyed, ctx.none_answer, answer)
     if ctx.not_plan is not None:  # capped units asked in the NOT form instead (notform.py)
         found = not_questions(ctx, actions, forbidden, person, key, unit_class,
                               plan.keep_class[category, host], reason == KEY_SHARE_CAP, reason == 0, draws)
         rows = found.rows[found.by_cap]
         reason[rows] = np.where(found.by_share[found.by_cap], 0, CATEGORY_SHARE)
         key[rows] = found.key[found.by_cap]
+        answer[rows] = ctx.single_code[key[rows]]
         picked[rows] = np.take_along_axis(found.trues[found.by_cap],
                                           PERMUTATIONS_3[scaled_index(draws[rows, 5], 6)], axis=1)
         tiers[rows] = TRUE_TIER
         template[rows] = _templates(ctx, len(CATEGORIES) + 1, draws[rows])
-    wrong = action_option(ctx, ctx.template_style[template][:, None], picked)
-    return Choice(reason, ctx.single_code[key], template, wrong, tiers, [])
+    style = ctx.template_style[template]
+    wrong = action_option(ctx, style[:, None], picked)
+    if family is not None:
+        wrong = np.where(none_shown, answer_option(ctx, style, np.full(n, ctx.none_answer))[:, None], wrong)
+    return Choice(reason, answer, template, wrong, tiers, [])
 
 
 def _templates(ctx: GenerationContext, pool: int, draws: np.ndarray) -> np.ndarray:

@@ -36,15 +36,23 @@ vectors, whatever the build's size.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from pipelines.finebench.noneplan import none_keyed, plan_family, tightened
 
 SAMPLE = 4_000
 ROUNDS = 10
 FIT_STEPS = 10
 NEWTON_STEPS = 5
 FINAL_STEPS = 6
+# Rounds capping the keys against the showings the none family's fitted weights reach (noneplan.
+# tightened). Measured on the real excerpt: 1 round brings the (family, phrase, action) chi-square
+# per cell from 1.34 to 0.54, but kept fell to 61.4% mean over 8 seeds (4 under 60%) and the blind
+# figure rose (mean 27.4%, max 33.6%) against 63.2% (min 60.6%) and 26.0% (max 30.0%) over 16 seeds
+# without it; so none by default.
+FAMILY_ROUNDS = 0
 WEIGHT_SCALE = 1_000_000
 SINGLE, LEFT, RIGHT, LEFTMOST, RIGHTMOST, CENTER, SECOND = range(7)  # phrase classes (SECOND + k: ordinals)
 PHRASE_CLASSES = SECOND + 19  # ordinals up to "twentieth" (referring.ORDINALS)
@@ -60,6 +68,11 @@ class CrossPlan:
     keep_class: np.ndarray  # (categories, 2) keep probability by (category, person does scarcest)
     distractor_weight: np.ndarray  # (PHRASE_CLASSES, A) int64, > 0 for vocabulary actions
     pair_weight: np.ndarray | None = None  # (A, A) int64 factor [key, wrong option] (posepairs.py)
+    none_keep: np.ndarray | None = None  # (PHRASE_CLASSES,) a capped unit is none-keyed with this
+    # chance (noneplan.py; None: no "none of these" family)
+    none_share: np.ndarray | None = None  # (PHRASE_CLASSES,) a kept unit moves to the none family
+    none_weight: np.ndarray | None = None  # (PHRASE_CLASSES, A) int64 the none family's wrong options
+    none_pair: np.ndarray | None = None  # (A, A) int64 its pose-pair factors (as pair_weight)
 
 
 def phrase_classes(ranks: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -78,12 +91,12 @@ def key_probabilities(candidates: np.ndarray, key_weight: np.ndarray) -> np.ndar
     return weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
 
 
-def inclusion(masses: np.ndarray, draws: int = 3) -> np.ndarray:
+def inclusion(masses: np.ndarray, draws: int | np.ndarray = 3) -> np.ndarray:
     """Chance that each column is among ``draws`` successive weighted draws without replacement,
     per row, by the conditional-Poisson approximation ``1 - exp(-lam * w)`` with ``lam`` solved
     per row (Newton from below) so the chances add up to ``draws``; one draw: exactly the
-    normalised masses."""
-    if draws == 1:
+    normalised masses. ``draws`` may be one count per row (a column vector)."""
+    if isinstance(draws, int) and draws == 1:
         return masses / np.maximum(masses.sum(axis=1, keepdims=True), 1e-12)
     nonzero = masses > 0
     positive = nonzero.sum(axis=1, keepdims=True)
@@ -127,7 +140,7 @@ def group_units(rows: np.ndarray, cell: np.ndarray, extra: np.ndarray | None = N
 
 
 def fit_distractor_weights(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarray, wanted: np.ndarray,
-                           start: np.ndarray, draws: int = 3) -> tuple[np.ndarray, np.ndarray]:
+                           start: np.ndarray, draws: int | np.ndarray = 3) -> tuple[np.ndarray, np.ndarray]:
     """Weights per cell (each row's max 1) whose expected wrong-option counts approach ``wanted``
     (cells x A); also those counts.
 
@@ -191,7 +204,8 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
                max_key_ratio: float, share_slack: float, target: np.ndarray | None = None,
                unit_class: np.ndarray | None = None,
                other_form: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
-               pose_pairs: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None) -> CrossPlan:
+               pose_pairs: Callable[..., tuple[np.ndarray, np.ndarray]] | None = None,
+               none_option: bool = False) -> CrossPlan:
     """The plan (see the module docstring). ``actions`` / ``forbidden``: (persons x A) bool, the
     actions each person does at its keyframe and those never offered to it as wrong options;
     ``unit_person`` / ``unit_category`` / ``unit_class``: the (sampled) units and their phrase
@@ -200,7 +214,8 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     kept in another form (the NOT form, notplan.py; counted in the categories' shares) and its
     chance of being moved to that form when kept here (it then shows nothing here);
     ``pose_pairs(allowed, kept, cell, wanted, start, chance)``: the wrong options' weights and
-    pair factors (posepairs.py) instead of the plain fit."""
+    pair factors (posepairs.py) instead of the plain fit; ``none_option``: plan the "none of
+    these" family too (noneplan.py)."""
     size = actions.shape[1]
     person, category = unit_person, unit_category
     cell = np.zeros(len(person), dtype=np.int64) if unit_class is None else unit_class
@@ -221,40 +236,67 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     scarcest = np.full(PHRASE_CLASSES, -1)
     index = cell_index(cell, size)  # the by_cell bins of every (units x A) array below
     candidate_keys = by_cell(cell, chance, PHRASE_CLASSES, index)
+    none_pre = none_mass = np.zeros(len(person))
     for _ in range(ROUNDS):
         if other_form is not None:
             rescued, moved = other_form(chance, keep_key)
             stay = 1.0 - moved
         joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
-        capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES, index)
+        if none_option:
+            _, none_pre = none_keyed(chance, keep_key, cell, joint.sum(axis=1), keep_class[category, host],
+                                     odds, PHRASE_CLASSES)
+            none_mass = none_pre * keep_class[category, host]
+        capacity = by_cell(cell, (joint.sum(axis=1) + none_mass)[:, None] * allowed, PHRASE_CLASSES, index)
         keys = by_cell(cell, joint, PHRASE_CLASSES, index)
         keep_key = _capped(keep_key, keys, capacity, odds, 0.5)
         by_key = chance * keep_key[cell]
         scarcest = scarcest_actions(candidate_keys, by_cell(cell, by_key, PHRASE_CLASSES, index))
         host = hosts(forbidden, scarcest[cell], person)
         kept_by_class = np.zeros((len(category_mask), 2))
-        np.add.at(kept_by_class, (category, host), by_key.sum(axis=1))
+        np.add.at(kept_by_class, (category, host), by_key.sum(axis=1) + none_pre)
         if other_form is not None:
             np.add.at(kept_by_class, (category, host), rescued)
         keep_class = _repair_shares(kept_by_class, target, share_slack)
     for _ in range(FINAL_STEPS):  # full steps from above: the shares' repair shrank some capacities
         joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
-        capacity = by_cell(cell, joint.sum(axis=1)[:, None] * allowed, PHRASE_CLASSES, index)
+        if none_option:  # keep_key only falls here: the none-keyed units may only grow
+            _, none_pre = none_keyed(chance, keep_key, cell, joint.sum(axis=1), keep_class[category, host],
+                                     odds, PHRASE_CLASSES)
+            none_mass = none_pre * keep_class[category, host]
+        capacity = by_cell(cell, (joint.sum(axis=1) + none_mass)[:, None] * allowed, PHRASE_CLASSES, index)
         keep_key = _capped(keep_key, by_cell(cell, joint, PHRASE_CLASSES, index), capacity, odds, 1.0)
     joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
     start = np.repeat(vocabulary.astype(np.float64)[None, :], PHRASE_CLASSES, axis=0)
-    wanted = 3.0 * by_cell(cell, joint, PHRASE_CLASSES, index)
+    family = None
+    moved = np.zeros(len(person))
+    if none_option:
+        scale, class_keep = keep_class[category, host] * stay, keep_class[category, host]
+        for _ in range(FAMILY_ROUNDS):
+            family = plan_family(chance, keep_key, cell, scale, class_keep, allowed, odds, start, pose_pairs,
+                                 PHRASE_CLASSES)
+            keep_key = tightened(keep_key, family, odds)
+        family = plan_family(chance, keep_key, cell, scale, class_keep, allowed, odds, start, pose_pairs,
+                             PHRASE_CLASSES)
+        moved = family.moved
+        joint = chance * keep_key[cell] * scale[:, None]
+    direct = joint * (1.0 - moved)[:, None]
+    wanted = 3.0 * by_cell(cell, direct, PHRASE_CLASSES, index)
     pair = None
     if pose_pairs is None:
         groups = group_units(allowed, cell)
-        weights, _ = fit_distractor_weights(allowed[groups.first], groups.mass(joint.sum(axis=1)),
+        weights, _ = fit_distractor_weights(allowed[groups.first], groups.mass(direct.sum(axis=1)),
                                             cell[groups.first], wanted, start)
     else:
-        weights, pair = pose_pairs(allowed, joint.sum(axis=1), cell, wanted, start, chance)
+        weights, pair, _ = pose_pairs(allowed, direct.sum(axis=1), cell, wanted, start, chance)
     distractor_weight = np.where(vocabulary, np.maximum(1, np.rint(weights * WEIGHT_SCALE)), 0)
     capped = (keep_key < 0.999).any(axis=0)
-    return CrossPlan(key_weight, keep_key, capped, scarcest, keep_class, distractor_weight.astype(np.int64),
+    plan = CrossPlan(key_weight, keep_key, capped, scarcest, keep_class, distractor_weight.astype(np.int64),
                      pair)
+    if family is None:
+        return plan
+    none_weight = np.where(vocabulary, np.maximum(1, np.rint(family.weight * WEIGHT_SCALE)), 0)
+    return replace(plan, none_keep=family.none_keep, none_share=family.share,
+                   none_weight=none_weight.astype(np.int64), none_pair=family.pair)
 
 
 def _capped(keep_key: np.ndarray, keys: np.ndarray, capacity: np.ndarray, odds: float,

@@ -34,7 +34,8 @@ from pipelines.finebench.draws import (
     unit_uniforms,
 )
 from pipelines.finebench.fallback import fallback_wrong_options
-from pipelines.finebench.notform import DRAWS
+from pipelines.finebench.noneform import DRAWS as NONE_DRAWS
+from pipelines.finebench.notform import DRAWS as NOT_DRAWS
 from pipelines.finebench.options import compound_options, single_options
 from pipelines.finebench.vocabulary import CATEGORIES
 from pipelines.finebench.window import action_rows, forbidden_rows, window_actions
@@ -112,7 +113,8 @@ def generate_video(ctx: GenerationContext, video: VideoInput) -> VideoResult:
     forbidden = forbidden_rows(actions, window, ctx.forbid)
     person, category = video.unit_person, video.unit_category
     keys = unit_keys(video)
-    draws = unit_uniforms(unit_seeds(params.seed, keys), DRAWS if ctx.not_plan is not None else 7)
+    count = NOT_DRAWS if ctx.not_plan is not None else NONE_DRAWS if ctx.none_answer >= 0 else 7
+    draws = unit_uniforms(unit_seeds(params.seed, keys), count)
     rank_u, count_u = ranks[person], counts[person]
     ambiguous = ~clear[person] | ((count_u > len(ORDINALS)) & (rank_u != 1) & (rank_u != count_u))
     choice = (cross_choice(ctx, video, actions, forbidden, ambiguous, phrase_classes(rank_u, count_u), draws)

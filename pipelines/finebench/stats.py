@@ -124,6 +124,7 @@ def build_stats(table: pa.Table, subset_ids: Sequence[str], offered: Mapping[str
     tiers = _counts(pc.list_flatten(_column(table, "distractor_tiers")))
     total_tiers = sum(tiers.values()) or 1
     keyframes, persons = _persons_per_keyframe(table)
+    templates = _counts(_column(table, "template_id"))
     blind = blind_measured if blind_measured is not None else (
         blind_report(table, blind_seed, blind_sample) if n else None)
     return {
@@ -133,10 +134,13 @@ def build_stats(table: pa.Table, subset_ids: Sequence[str], offered: Mapping[str
         "by_category": dict(sorted(by_category.items())),
         "compound_by_category": {c: compound.get(c, 0) for c in sorted(by_category)},
         "compound_share": (sum(compound.values()) / n) if n else 0.0,
+        "none_family": sum(v for k, v in templates.items() if k.startswith("xo")),  # cross_none.yaml ids
+        "none_keyed": int(pc.sum(pc.equal(pc.list_value_length(_column(table, "action_ids")), 0)).as_py()
+                          or 0),
         "persons_per_keyframe": persons,
         "letters": letter_balance(table),
         "tier_shares": {t: tiers[t] / total_tiers for t in sorted(tiers)},
-        "templates_used": dict(sorted(_counts(_column(table, "template_id")).items())),
+        "templates_used": dict(sorted(templates.items())),
         "blind_baselines": blind_baselines(table),
         "blind": blind,
         "acceptance": acceptance(by_category, offered if offered is not None else by_category, blind),

@@ -21,6 +21,7 @@ from pipelines.core.paths import SIMILARITY_DIR, TEMPLATES_DIR
 CATEGORIES = ("person_movement", "object_manipulation", "person_interaction")
 CROSS_POOL = "cross_category"  # template pool of the cross-category option mode
 NOT_POOL = "cross_not"  # template pool of the NOT form ("which one is {person} NOT doing?")
+NONE_POOL = "cross_none"  # template pool of the "none of these" family (noneplan.py)
 STYLES = ("gerund", "third", "base", "label")
 
 
@@ -52,6 +53,7 @@ class Vocabulary:
     incompatible: dict[int, frozenset[int]]  # never a distractor against each other (entailment)
     templates: dict[str, tuple[Template, ...]]
     similarity_map: str
+    none_option: dict[str, str]  # per style, the text of the "none of these" option
 
 
 def _load_yaml(path: Path) -> Any:
@@ -130,7 +132,7 @@ def load_vocabulary(labels: dict[int, Label], similarity_map: str = "curated",
             incompatible.setdefault(target, set()).add(source)
 
     templates: dict[str, tuple[Template, ...]] = {}
-    for category in (*CATEGORIES, CROSS_POOL, NOT_POOL):
+    for category in (*CATEGORIES, CROSS_POOL, NOT_POOL, NONE_POOL):
         path = templates_dir / f"{category}.yaml"
         pool = tuple(Template(t["id"], category, t["text"], t["style"])
                      for t in _load_yaml(path)["templates"])
@@ -138,8 +140,13 @@ def load_vocabulary(labels: dict[int, Label], similarity_map: str = "curated",
         if bad or not pool:
             raise InputError(path, f"template {bad[0]} has an unknown style" if bad else "no templates")
         templates[category] = pool
+    none_path = templates_dir / f"{NONE_POOL}.yaml"
+    none_option = _load_yaml(none_path).get("none_option") or {}
+    texts_ok = all(isinstance(t, str) and t for t in none_option.values())
+    if sorted(none_option) != sorted(STYLES) or not texts_ok:
+        raise InputError(none_path, f"none_option needs one text per style ({', '.join(STYLES)})")
     # A label map may hold only some of the 80 actions: relations to absent ones cannot matter.
     similar = {a: tuple(b for b in ids if b in actions) for a, ids in similar.items() if a in actions}
     return Vocabulary(actions, by_category, similar,
                       {k: frozenset(v & actions.keys()) for k, v in incompatible.items() if k in actions},
-                      templates, similarity_map)
+                      templates, similarity_map, dict(none_option))

@@ -1,0 +1,48 @@
+"""The "none of these" family (noneplan.py, noneform.py): the default builds of both real AVA
+files meet issue 8's three figures, "none of these" is the key in about a quarter of its
+questions for every kind of referring phrase, and it cannot be combined with the NOT form."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pydantic
+import pytest
+
+from pipelines.core.executors import LocalExecutor
+from pipelines.finebench.build import FinebenchInputs, build_finebench
+from pipelines.finebench.config import FinebenchParams
+from tests.conftest import shared_file
+
+
+@pytest.fixture(scope="module", params=["excerpt", "blocks"])
+def default_build(request, tmp_path_factory):
+    files = ("ava_action_list_v2.2.pbtxt", "ava_val_excluded_timestamps_v2.2.csv")
+    inputs = FinebenchInputs(shared_file("ava", f"ava_val_v2.2_{request.param}.csv"),
+                             *(shared_file("ava", f) for f in files))
+    return build_finebench(inputs, FinebenchParams(), tmp_path_factory.mktemp(request.param), "1.0.0",
+                           LocalExecutor(1, progress=False))
+
+
+def test_default_builds_meet_blind_kept_and_shares(default_build):
+    figures = default_build.stats["acceptance"]
+    assert figures["blind_ok"] and figures["kept_ok"] and figures["shares_ok"], figures
+    assert default_build.stats["none_keyed"] >= 50  # the family does the work
+
+
+def test_none_of_these_is_the_key_in_about_a_quarter_per_phrase(default_build):
+    shown, keyed = Counter(), Counter()
+    for r in default_build.records:
+        if r["template_id"].startswith("xo"):
+            shown[r["referring_phrase"]] += 1
+            keyed[r["referring_phrase"]] += not r["action_ids"]
+    assert sum(keyed.values()) == default_build.stats["none_keyed"]
+    for phrase, n in shown.items():
+        if n >= 40:  # a binomial's +-4 standard deviations around a quarter
+            assert abs(keyed[phrase] / n - 0.25) <= 4 * (0.1875 / n) ** 0.5, (phrase, keyed[phrase], n)
+
+
+def test_none_option_and_not_form_are_exclusive():
+    with pytest.raises(pydantic.ValidationError, match="cannot both be on"):
+        FinebenchParams(not_form=True)
+    assert FinebenchParams(none_option=False, not_form=True).not_form
