@@ -176,7 +176,7 @@ def test_pose_pair_factors_show_fewer_poses_beside_a_pose_key():
     start = np.ones((1, size))
     plain, _ = fit_distractor_weights(allowed, kept, cell, wanted, start)
     before, other = pair_counts(inclusion(allowed * plain[cell]), kept, key, pose)
-    weights, pair, _ = fit_pose_pairs(allowed, kept, cell, wanted, start, key, pose)
+    weights, pair = fit_pose_pairs(allowed, kept, cell, wanted, start, key, pose)
     factor = np.where(movement[:, None], pair[np.maximum(key, 0)], 1.0)
     after, other_after = pair_counts(inclusion(allowed * factor * weights[cell]), kept, key, pose)
     assert after[0, 1] < 0.8 * before[0, 1] and after[0, 2] < 0.8 * before[0, 2]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pydantic
 import pytest
 
@@ -46,3 +47,24 @@ def test_none_option_and_not_form_are_exclusive():
     with pytest.raises(pydantic.ValidationError, match="cannot both be on"):
         FinebenchParams(not_form=True)
     assert FinebenchParams(none_option=False, not_form=True).not_form
+
+
+def test_none_keyed_units_come_from_capped_non_hosts_first_within_a_third_of_the_kept():
+    from pipelines.finebench.noneplan import none_keyed, none_share
+
+    # one phrase class, two actions; action 0 is capped to half, action 1 is not capped
+    chance = np.array([[1.0, 0.0]] * 4 + [[0.0, 1.0]] * 2)
+    keep_key = np.array([[0.5, 1.0]])
+    cell = np.zeros(6, dtype=np.int64)
+    host = np.array([1, 1, 0, 0, 0, 0])  # the first two persons do the scarcest action
+    kept = (chance * keep_key[cell]).sum(axis=1)  # 0.5 x 4 + 1 x 2 = 4 kept with a true key
+    none_keep, none_pre = none_keyed(chance, keep_key, cell, host, kept, np.ones(6), 1 / 3, 1)
+    # room 4/3; capped mass: non-hosts 2 x 0.5 = 1 (all taken), hosts 1 (a third taken)
+    assert none_keep[0] == pytest.approx([1.0, 1 / 3])
+    assert none_pre == pytest.approx([1 / 6, 1 / 6, 0.5, 0.5, 0.0, 0.0])
+    assert none_pre.sum() == pytest.approx(kept.sum() / 3)  # "none of these" a quarter of the family
+    # three action-keyed questions per none-keyed one: all 4 kept units move to the family
+    assert none_share(kept, none_pre, cell, 1 / 3, 1) == pytest.approx([1.0])
+    assert none_share(kept, none_pre / 2, cell, 1 / 3, 1) == pytest.approx([0.5])
+    # no cap (max key ratio 1): nothing is none-keyed
+    assert not none_keyed(chance, keep_key, cell, host, kept, np.ones(6), np.inf, 1)[1].any()

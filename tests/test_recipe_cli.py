@@ -92,3 +92,15 @@ def test_core_and_top_level_cli_import_no_recipe() -> None:
         for module in imported_modules(path):
             assert not any(module.startswith(f"pipelines.{r}") for r in recipe_names()), \
                 f"{path.relative_to(PIPELINES)} imports {module}"
+
+
+@pytest.mark.parametrize("recipe", recipe_names())
+def test_build_help_prints_every_parameter(recipe: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--help`` renders (argparse %-formats help texts: a description saying "60%" once broke
+    it) and lists a flag for every parameter."""
+    with pytest.raises(SystemExit) as stop:
+        parse(recipe, "build", "--help")
+    assert stop.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    fields = parse(recipe, "build").param_fields
+    assert "--seed" in shown and shown.count("(default:") >= len(fields) >= 3, recipe

@@ -62,8 +62,9 @@ def add_params_arguments(parser: argparse.ArgumentParser, model: type[BaseModel]
             continue
         dest = "param__" + "__".join(path)
         about = info.description or " ".join(path[-1].split("_"))
+        # argparse %-formats help strings: a description may say "60%"
         group.add_argument(flag, dest=dest, default=None, metavar=path[-1].upper(),
-                           help=f"{about} (default: {info.default})",
+                           help=f"{about} (default: {info.default})".replace("%", "%%"),
                            **_kind_arguments(info))
         fields.append((path, dest))
     parser.set_defaults(param_fields=fields)

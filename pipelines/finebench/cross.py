@@ -64,8 +64,8 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
                       reason)
     family = None
     if plan.none_keep is not None:  # the "none of these" family (noneform.py)
-        family = none_family(plan, forbidden, person, key, unit_class, keep, plan.keep_class[category, host],
-                             reason == 0, reason == KEY_SHARE_CAP, draws)
+        family = none_family(plan, forbidden, person, key, unit_class, host, keep,
+                             plan.keep_class[category, host], reason == 0, reason == KEY_SHARE_CAP, draws)
         reason[family.none_keyed] = 0
         reason[family.short] = NOT_ENOUGH
     direct = reason == 0 if family is None else (reason == 0) & ~family.action_keyed & ~family.none_keyed

@@ -40,19 +40,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipelines.finebench.noneplan import none_keyed, plan_family, tightened
+from pipelines.finebench.noneplan import none_keyed, plan_family
 
 SAMPLE = 4_000
 ROUNDS = 10
 FIT_STEPS = 10
 NEWTON_STEPS = 5
 FINAL_STEPS = 6
-# Rounds capping the keys against the showings the none family's fitted weights reach (noneplan.
-# tightened). Measured on the real excerpt: 1 round brings the (family, phrase, action) chi-square
-# per cell from 1.34 to 0.54, but kept fell to 61.4% mean over 8 seeds (4 under 60%) and the blind
-# figure rose (mean 27.4%, max 33.6%) against 63.2% (min 60.6%) and 26.0% (max 30.0%) over 16 seeds
-# without it; so none by default.
-FAMILY_ROUNDS = 0
 WEIGHT_SCALE = 1_000_000
 SINGLE, LEFT, RIGHT, LEFTMOST, RIGHTMOST, CENTER, SECOND = range(7)  # phrase classes (SECOND + k: ordinals)
 PHRASE_CLASSES = SECOND + 19  # ordinals up to "twentieth" (referring.ORDINALS)
@@ -68,8 +62,8 @@ class CrossPlan:
     keep_class: np.ndarray  # (categories, 2) keep probability by (category, person does scarcest)
     distractor_weight: np.ndarray  # (PHRASE_CLASSES, A) int64, > 0 for vocabulary actions
     pair_weight: np.ndarray | None = None  # (A, A) int64 factor [key, wrong option] (posepairs.py)
-    none_keep: np.ndarray | None = None  # (PHRASE_CLASSES,) a capped unit is none-keyed with this
-    # chance (noneplan.py; None: no "none of these" family)
+    none_keep: np.ndarray | None = None  # (PHRASE_CLASSES, 2) a capped unit is none-keyed with this
+    # chance, by (class, host) (noneplan.py; None: no "none of these" family)
     none_share: np.ndarray | None = None  # (PHRASE_CLASSES,) a kept unit moves to the none family
     none_weight: np.ndarray | None = None  # (PHRASE_CLASSES, A) int64 the none family's wrong options
     none_pair: np.ndarray | None = None  # (A, A) int64 its pose-pair factors (as pair_weight)
@@ -243,8 +237,8 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
             stay = 1.0 - moved
         joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
         if none_option:
-            _, none_pre = none_keyed(chance, keep_key, cell, joint.sum(axis=1), keep_class[category, host],
-                                     odds, PHRASE_CLASSES)
+            _, none_pre = none_keyed(chance, keep_key, cell, host, joint.sum(axis=1),
+                                     keep_class[category, host], odds, PHRASE_CLASSES)
             none_mass = none_pre * keep_class[category, host]
         capacity = by_cell(cell, (joint.sum(axis=1) + none_mass)[:, None] * allowed, PHRASE_CLASSES, index)
         keys = by_cell(cell, joint, PHRASE_CLASSES, index)
@@ -260,8 +254,8 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     for _ in range(FINAL_STEPS):  # full steps from above: the shares' repair shrank some capacities
         joint = chance * keep_key[cell] * (keep_class[category, host] * stay)[:, None]
         if none_option:  # keep_key only falls here: the none-keyed units may only grow
-            _, none_pre = none_keyed(chance, keep_key, cell, joint.sum(axis=1), keep_class[category, host],
-                                     odds, PHRASE_CLASSES)
+            _, none_pre = none_keyed(chance, keep_key, cell, host, joint.sum(axis=1),
+                                     keep_class[category, host], odds, PHRASE_CLASSES)
             none_mass = none_pre * keep_class[category, host]
         capacity = by_cell(cell, (joint.sum(axis=1) + none_mass)[:, None] * allowed, PHRASE_CLASSES, index)
         keep_key = _capped(keep_key, by_cell(cell, joint, PHRASE_CLASSES, index), capacity, odds, 1.0)
@@ -271,12 +265,8 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
     moved = np.zeros(len(person))
     if none_option:
         scale, class_keep = keep_class[category, host] * stay, keep_class[category, host]
-        for _ in range(FAMILY_ROUNDS):
-            family = plan_family(chance, keep_key, cell, scale, class_keep, allowed, odds, start, pose_pairs,
-                                 PHRASE_CLASSES)
-            keep_key = tightened(keep_key, family, odds)
-        family = plan_family(chance, keep_key, cell, scale, class_keep, allowed, odds, start, pose_pairs,
-                             PHRASE_CLASSES)
+        family = plan_family(chance, keep_key, cell, host, scale, class_keep, allowed, odds, start,
+                             pose_pairs, PHRASE_CLASSES)
         moved = family.moved
         joint = chance * keep_key[cell] * scale[:, None]
     direct = joint * (1.0 - moved)[:, None]
@@ -287,7 +277,7 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
         weights, _ = fit_distractor_weights(allowed[groups.first], groups.mass(direct.sum(axis=1)),
                                             cell[groups.first], wanted, start)
     else:
-        weights, pair, _ = pose_pairs(allowed, direct.sum(axis=1), cell, wanted, start, chance)
+        weights, pair = pose_pairs(allowed, direct.sum(axis=1), cell, wanted, start, chance)
     distractor_weight = np.where(vocabulary, np.maximum(1, np.rint(weights * WEIGHT_SCALE)), 0)
     capped = (keep_key < 0.999).any(axis=0)
     plan = CrossPlan(key_weight, keep_key, capped, scarcest, keep_class, distractor_weight.astype(np.int64),

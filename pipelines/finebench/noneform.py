@@ -3,7 +3,7 @@
 A unit kept with a true key moves to the family with the plan's ``none_share`` of its phrase
 class (draw 8): it shows its key, two false actions (draws 2-3, with the family's weights) and
 "none of these". A unit whose key was capped is asked none-keyed with the plan's ``none_keep``
-of its class (its draw 0 above the cap, rescaled, below ``none_keep``) and then shed with its
+of its class and host flag (its draw 0 above the cap, rescaled, below ``none_keep``) and then shed with its
 category's share factor (draw 7), as any question is: it shows three false actions (draws 2-4)
 and "none of these" as the key. The false actions are drawn as the direct form's wrong options
 are, among the actions the person does in none of the frames shown (not entailed either).
@@ -35,15 +35,16 @@ class NoneFamily:
 
 
 def none_family(plan: CrossPlan, forbidden: np.ndarray, person: np.ndarray, key: np.ndarray,
-                unit_class: np.ndarray, keep: np.ndarray, class_keep: np.ndarray, kept: np.ndarray,
-                capped: np.ndarray, draws: np.ndarray) -> NoneFamily:
-    """Which units the family asks and their options; ``key``: each unit's true key; ``keep``:
+                unit_class: np.ndarray, host: np.ndarray, keep: np.ndarray, class_keep: np.ndarray,
+                kept: np.ndarray, capped: np.ndarray, draws: np.ndarray) -> NoneFamily:
+    """Which units the family asks and their options; ``key``: each unit's true key; ``host``:
+    whether its person does its class's scarcest action (crossplan.hosts); ``keep``:
     its cell keep chance; ``class_keep``: its category-share factor; ``kept`` / ``capped``: kept
     so far / rejected by the cell cap (and nothing else)."""
     assert plan.none_keep is not None and plan.none_share is not None and plan.none_weight is not None
     n = len(person)
     above = (draws[:, 0] - keep) / np.maximum(1.0 - keep, 1e-12)
-    none_keyed = capped & (above < plan.none_keep[unit_class]) & (draws[:, 7] < class_keep)
+    none_keyed = capped & (above < plan.none_keep[unit_class, host]) & (draws[:, 7] < class_keep)
     action_keyed = kept & (draws[:, 8] < plan.none_share[unit_class])
     picked = np.zeros((n, 3), dtype=np.int64)
     short = np.zeros(n, dtype=bool)

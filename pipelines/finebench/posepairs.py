@@ -42,10 +42,10 @@ def pair_counts(chances: np.ndarray, kept: np.ndarray, key: np.ndarray, pose: np
 
 def fit_pose_pairs(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarray, wanted: np.ndarray,
                    start: np.ndarray, key: np.ndarray, pose: np.ndarray, draws: int | np.ndarray = 3
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distractor weights (as crossplan.fit_distractor_weights), the pair factors (A x A, 1
-    outside pose pairs) and the expected wrong showings per cell, for units whose pose key is
-    ``key`` (-1: not a movement unit) drawing ``draws`` wrong options (or one count per unit)."""
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Distractor weights (as crossplan.fit_distractor_weights) and the pair factors (A x A, 1
+    outside pose pairs) for units whose pose key is ``key`` (-1: not a movement unit) drawing
+    ``draws`` wrong options (or one count per unit)."""
     size = allowed.shape[1]
     pair = np.ones((size, size))
     weights = start
@@ -56,13 +56,13 @@ def fit_pose_pairs(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarray, want
     counts = counts[groups.first][:, None]
     for _ in range(PAIR_ROUNDS):
         factor = np.where((key >= 0)[:, None], pair[np.maximum(key, 0)], 1.0)
-        weights, shown = fit_distractor_weights(allowed * factor, kept, cell, wanted, start, counts)
+        weights, _ = fit_distractor_weights(allowed * factor, kept, cell, wanted, start, counts)
         chances = inclusion(allowed * factor * weights[cell], counts)
         moved, other = pair_counts(chances, kept, key, pose)
         ratio = np.where(moved > 1e-9, (other + 1e-3) / np.maximum(moved, 1e-9), 1.0)
         pair = np.clip(pair * np.sqrt(ratio), 1e-3, 1.0)
         pair = np.where(pose[:, None] & pose[None, :], pair, 1.0)
-    return weights, pair, shown
+    return weights, pair
 
 
 def pair_weights(pair: np.ndarray) -> np.ndarray:
@@ -75,9 +75,9 @@ def pose_pairs_for(category: np.ndarray, pose: np.ndarray, movement: int):
     pass the sample twice over (the none family: action-keyed rows, then none-keyed rows with a
     zero ``chance``: no key) and one draw count per row."""
     def fit(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarray, wanted: np.ndarray, start: np.ndarray,
-            chance: np.ndarray, draws: int | np.ndarray = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            chance: np.ndarray, draws: int | np.ndarray = 3) -> tuple[np.ndarray, np.ndarray]:
         keyed = (np.resize(category, len(chance)) == movement) & (chance.sum(axis=1) > 0)
         key = np.where(keyed, chance.argmax(axis=1), -1)
-        weights, pair, shown = fit_pose_pairs(allowed, kept, cell, wanted, start, key, pose, draws)
-        return weights, pair_weights(pair), shown
+        weights, pair = fit_pose_pairs(allowed, kept, cell, wanted, start, key, pose, draws)
+        return weights, pair_weights(pair)
     return fit
