@@ -38,6 +38,10 @@ def test_none_of_these_is_the_key_in_about_a_quarter_per_phrase(default_build):
             shown[r["referring_phrase"]] += 1
             keyed[r["referring_phrase"]] += not r["action_ids"]
     assert sum(keyed.values()) == default_build.stats["none_keyed"]
+    for r in default_build.records:  # tier n marks "none of these" shown wrong; no key, no tier a
+        tiers = r["distractor_tiers"]
+        assert tiers.count("n") == (1 if r["template_id"].startswith("xo") and r["action_ids"] else 0)
+        assert r["action_ids"] or "a" not in tiers, r["id"]
     for phrase, n in shown.items():
         if n >= 40:  # a binomial's +-4 standard deviations around a quarter
             assert abs(keyed[phrase] / n - 0.25) <= 4 * (0.1875 / n) ** 0.5, (phrase, keyed[phrase], n)
@@ -68,3 +72,31 @@ def test_none_keyed_units_come_from_capped_non_hosts_first_within_a_third_of_the
     assert none_share(kept, none_pre / 2, cell, 1 / 3, 1) == pytest.approx([0.5])
     # no cap (max key ratio 1): nothing is none-keyed
     assert not none_keyed(chance, keep_key, cell, host, kept, np.ones(6), np.inf, 1)[1].any()
+
+
+def test_the_shared_answer_parser_reads_none_of_these_replies(default_build):
+    """The exported scorers (core/answers.py) must credit a model that says "none of these" in its
+    own words, whatever the template's option style."""
+    from pipelines.core.answers import parse_choice
+
+    rows = [r for r in default_build.records if r["template_id"].startswith("xo")]
+    assert {r["template_id"] for r in rows if not r["action_ids"]} >= {"xo04", "xo08"}  # third, label
+    for r in rows:
+        letter = "ABCD"[[o.lower() for o in r["options"]].index("none of these")]
+        for reply in ("None of these.", "none of these", "The answer is: none of these",
+                      f"{letter}. None of these"):
+            assert parse_choice(reply, r["options"]) == letter, (r["id"], reply)
+
+
+def test_two_workers_give_the_same_bytes_on_the_real_file(default_build, request, tmp_path):
+    name = request.node.callspec.id
+    files = ("ava_action_list_v2.2.pbtxt", "ava_val_excluded_timestamps_v2.2.csv")
+    inputs = FinebenchInputs(shared_file("ava", f"ava_val_v2.2_{name}.csv"),
+                             *(shared_file("ava", f) for f in files))
+    two = build_finebench(inputs, FinebenchParams(), tmp_path, "1.0.0", LocalExecutor(2, progress=False))
+    one = default_build.build_dir
+    one_files = [*sorted(one.glob("data/*/*.parquet")), one / "rejects.jsonl"]
+    assert len(one_files) >= 3
+    for path in one_files:
+        other = two.build_dir / path.relative_to(one)
+        assert other.read_bytes() == path.read_bytes(), path.name

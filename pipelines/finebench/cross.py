@@ -82,6 +82,8 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
     none_shown = picked == NONE_PICK
     picked = np.maximum(picked, 0)
     similar = np.take_along_axis(ctx.similar[key], picked, axis=1)
+    if family is not None:  # a none-keyed question has no key to be similar to: tiers b / c only
+        similar[family.none_keyed] = False
     same = ctx.category_mask[category][np.arange(n)[:, None], picked]
     tiers = np.where(none_shown, NONE_TIER, np.where(similar, 0, np.where(same, 1, 2)))
     template = _templates(ctx, len(CATEGORIES), draws)
