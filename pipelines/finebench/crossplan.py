@@ -268,7 +268,6 @@ def plan_cross(actions: np.ndarray, forbidden: np.ndarray, unit_person: np.ndarr
         family = plan_family(chance, keep_key, cell, host, scale, class_keep, allowed, odds, start,
                              pose_pairs, PHRASE_CLASSES)
         moved = family.moved
-        joint = chance * keep_key[cell] * scale[:, None]
     direct = joint * (1.0 - moved)[:, None]
     wanted = 3.0 * by_cell(cell, direct, PHRASE_CLASSES, index)
     pair = None

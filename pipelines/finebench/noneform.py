@@ -3,10 +3,11 @@
 A unit kept with a true key moves to the family with the plan's ``none_share`` of its phrase
 class (draw 8): it shows its key, two false actions (draws 2-3, with the family's weights) and
 "none of these". A unit whose key was capped is asked none-keyed with the plan's ``none_keep``
-of its class and host flag (its draw 0 above the cap, rescaled, below ``none_keep``) and then shed with its
-category's share factor (draw 7), as any question is: it shows three false actions (draws 2-4)
-and "none of these" as the key. The false actions are drawn as the direct form's wrong options
-are, among the actions the person does in none of the frames shown (not entailed either).
+of its class and host flag (its draw 0 above the cap, rescaled, below ``none_keep``) and then
+shed with its category's share factor (draw 7), as any question is: it shows three false
+actions (draws 2-4) and "none of these" as the key. The false actions are drawn as the direct
+form's wrong options are, among the actions the person does in none of the frames shown (not
+entailed either).
 """
 
 from __future__ import annotations
