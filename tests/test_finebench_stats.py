@@ -248,3 +248,18 @@ def test_acceptance_figures_flag_every_missed_target():
     met = lines({"movement": 36, "object": 34}, 0.27)
     assert met["figures"]["kept_ok"] and met["figures"]["shares_ok"] and met["figures"]["blind_ok"]
     assert not any("TARGET" in str(v) for k, v in met.items() if k != "figures")
+
+
+def test_summary_says_why_the_blind_model_was_not_computed():
+    from types import SimpleNamespace
+
+    from pipelines.finebench.blindstats import acceptance
+    from pipelines.finebench.cli import summary
+
+    def blind_line(asked: dict[str, int]) -> str:
+        stats = {"acceptance": acceptance(asked, {"movement": 50}, None), "questions": sum(asked.values()),
+                 "subset_questions": 0, "letters": {"counts": {}}, "blind_baselines": {}, "blind": None}
+        return summary(SimpleNamespace(stats=stats))["blind model (best)"]
+
+    assert blind_line({"movement": 40}) == "not computed (--blind-sample 0)"
+    assert blind_line({}) == "not computed (no questions)"  # a CSV whose units were all rejected

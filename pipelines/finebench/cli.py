@@ -41,7 +41,8 @@ def summary(outcome: Any) -> dict[str, Any]:
     stats = outcome.stats
     figures = stats["acceptance"]
     best = figures["blind_best"]
-    blind = ("not computed (--blind-sample 0)" if best is None else
+    not_computed = f"not computed ({'--blind-sample 0' if stats['questions'] else 'no questions'})"
+    blind = (not_computed if best is None else
              f"{best:.1%} ({stats['blind']['best_model']}, target <= {figures['blind_target']:.0%}"
              f"{', ABOVE TARGET' if not figures['blind_ok'] else ''})")
     shares = ", ".join(f"{c} {s['questions']:.1%} vs {s['units']:.1%}"
