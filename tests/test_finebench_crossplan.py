@@ -5,17 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from pipelines.core.referring import ORDINALS, horizontal_overlap, phrase_for_rank, rank_people
-from pipelines.finebench.crossplan import (
-    LEFT,
-    PHRASE_CLASSES,
-    RIGHT,
-    SINGLE,
-    fit_distractor_weights,
-    group_units,
-    inclusion,
-    phrase_classes,
-    plan_cross,
-)
+from pipelines.finebench.crossfit import fit_distractor_weights, group_units, inclusion
+from pipelines.finebench.crossplan import LEFT, PHRASE_CLASSES, RIGHT, SINGLE, phrase_classes, plan_cross
 from pipelines.finebench.posepairs import fit_pose_pairs, pair_counts, pair_weights
 from pipelines.finebench.window import window_actions
 

@@ -62,11 +62,12 @@ def test_none_keyed_units_come_from_capped_non_hosts_first_within_a_third_of_the
     cell = np.zeros(6, dtype=np.int64)
     host = np.array([1, 1, 0, 0, 0, 0])  # the first two persons do the scarcest action
     kept = (chance * keep_key[cell]).sum(axis=1)  # 0.5 x 4 + 1 x 2 = 4 kept with a true key
-    none_keep, none_pre = none_keyed(chance, keep_key, cell, host, kept, np.ones(6), 1 / 3, 1)
+    none_keep, none_pre, none_mass = none_keyed(chance, keep_key, cell, host, kept, np.ones(6), 1 / 3, 1)
     # room 4/3; capped mass: non-hosts 2 x 0.5 = 1 (all taken), hosts 1 (a third taken)
     assert none_keep[0] == pytest.approx([1.0, 1 / 3])
     assert none_pre == pytest.approx([1 / 6, 1 / 6, 0.5, 0.5, 0.0, 0.0])
     assert none_pre.sum() == pytest.approx(kept.sum() / 3)  # "none of these" a quarter of the family
+    assert none_mass == pytest.approx(none_pre)  # no share repair here (class_keep 1)
     # three action-keyed questions per none-keyed one: all 4 kept units move to the family
     assert none_share(kept, none_pre, cell, 1 / 3, 1) == pytest.approx([1.0])
     assert none_share(kept, none_pre / 2, cell, 1 / 3, 1) == pytest.approx([0.5])

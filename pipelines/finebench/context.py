@@ -24,15 +24,7 @@ from pipelines.finebench.keyframes import PersonTable
 from pipelines.finebench.notplan import NotPlan, final_not_plan, other_form_for
 from pipelines.finebench.posepairs import pose_pairs_for
 from pipelines.finebench.units import UnitTable
-from pipelines.finebench.vocabulary import (
-    CATEGORIES,
-    CROSS_POOL,
-    NONE_POOL,
-    NOT_POOL,
-    STYLES,
-    Template,
-    Vocabulary,
-)
+from pipelines.finebench.vocabulary import CATEGORIES, STYLES, TEMPLATE_POOLS, Template, Vocabulary
 from pipelines.finebench.window import action_rows, forbidden_rows, window_actions, window_deltas
 
 WEIGHT_SCALE = 100
@@ -212,9 +204,8 @@ def make_context(vocab: Vocabulary, params: FinebenchParams, units: UnitTable,
     texts = [vocab.actions[a].forms[s] if a in vocab.actions else "" for s in STYLES for a in range(size)]
     texts += [option_text(ids, s, vocab) if ids else vocab.none_option[s] for s in STYLES for ids in answers]
     names = [vocab.actions[a].name if a in vocab.actions else "" for a in range(size)]
-    pools = (*CATEGORIES, CROSS_POOL, NOT_POOL, NONE_POOL)  # cross at index len(CATEGORIES), NOT, none
-    templates = [t for c in pools for t in vocab.templates[c]]
-    counts_per_category = [len(vocab.templates[c]) for c in pools]
+    templates = [t for c in TEMPLATE_POOLS for t in vocab.templates[c]]
+    counts_per_category = [len(vocab.templates[c]) for c in TEMPLATE_POOLS]
     return GenerationContext(
         vocab=vocab, params=params, answers=answers,
         answer_size=np.array([len(ids) for ids in answers], dtype=np.int64),

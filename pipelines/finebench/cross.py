@@ -24,12 +24,14 @@ from pipelines.finebench.crossplan import hosts
 from pipelines.finebench.draws import PERMUTATIONS_3, draw_without_replacement, scaled_index
 from pipelines.finebench.noneform import NONE_PICK, none_family
 from pipelines.finebench.notform import not_questions
-from pipelines.finebench.vocabulary import CATEGORIES
+from pipelines.finebench.vocabulary import CROSS_POOL, NONE_POOL, NOT_POOL, TEMPLATE_POOLS
 
 KEY_SHARE_CAP, CATEGORY_SHARE, NOT_ENOUGH = 2, 3, 4  # reason codes (see questions.REASONS)
 TRUE_TIER = 3  # "t": a true action shown as a non-key option (NOT form)
 NONE_TIER = 4  # "n": "none of these" shown as a wrong option (none family)
-NONE_POOL_INDEX = len(CATEGORIES) + 2  # template pools: categories, cross, NOT, none family
+# indexes of the template pools in GenerationContext's template_start / template_count
+CROSS_TEMPLATES, NOT_TEMPLATES, NONE_TEMPLATES = (TEMPLATE_POOLS.index(pool)
+                                                  for pool in (CROSS_POOL, NOT_POOL, NONE_POOL))
 
 
 @dataclass(frozen=True)
@@ -86,11 +88,11 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
         similar[family.none_keyed] = False
     same = ctx.category_mask[category][np.arange(n)[:, None], picked]
     tiers = np.where(none_shown, NONE_TIER, np.where(similar, 0, np.where(same, 1, 2)))
-    template = _templates(ctx, len(CATEGORIES), draws)
+    template = _templates(ctx, CROSS_TEMPLATES, draws)
     answer = ctx.single_code[key]
     if family is not None:
         in_family = np.flatnonzero(family.action_keyed | family.none_keyed)
-        template[in_family] = _templates(ctx, NONE_POOL_INDEX, draws[in_family])
+        template[in_family] = _templates(ctx, NONE_TEMPLATES, draws[in_family])
         answer = np.where(family.none_keyed, ctx.none_answer, answer)
     if ctx.not_plan is not None:  # capped units asked in the NOT form instead (notform.py)
         found = not_questions(ctx, actions, forbidden, person, key, unit_class,
@@ -102,7 +104,7 @@ def cross_choice(ctx: GenerationContext, video: VideoInput, actions: np.ndarray,
         picked[rows] = np.take_along_axis(found.trues[found.by_cap],
                                           PERMUTATIONS_3[scaled_index(draws[rows, 5], 6)], axis=1)
         tiers[rows] = TRUE_TIER
-        template[rows] = _templates(ctx, len(CATEGORIES) + 1, draws[rows])
+        template[rows] = _templates(ctx, NOT_TEMPLATES, draws[rows])
     style = ctx.template_style[template]
     wrong = action_option(ctx, style[:, None], picked)
     if family is not None:

@@ -39,12 +39,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipelines.finebench.crossfit import by_cell, fit_distractor_weights, group_units
+
 
 def none_keyed(chance: np.ndarray, keep_key: np.ndarray, cell: np.ndarray, host: np.ndarray,
                kept: np.ndarray, class_keep: np.ndarray, odds: float, classes: int
-               ) -> tuple[np.ndarray, np.ndarray]:
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(``none_keep`` per (class, host), each unit's chance to be none-keyed before the share
-    repair).
+    repair, and after it).
 
     ``chance``: (units x A) key probabilities; ``keep_key``: (classes x A) the cap; ``host``: 1 for
     units whose person does its class's scarcest action (crossplan.hosts); ``kept``: each unit's
@@ -54,7 +56,7 @@ def none_keyed(chance: np.ndarray, keep_key: np.ndarray, cell: np.ndarray, host:
     reaches more of that action's wrong showings); without a cap (``odds`` infinite) nothing is
     capped and nothing is none-keyed."""
     if not np.isfinite(odds):
-        return np.zeros((classes, 2)), np.zeros(len(cell))
+        return np.zeros((classes, 2)), np.zeros(len(cell)), np.zeros(len(cell))
     capped = (chance * (1.0 - keep_key[cell])).sum(axis=1)
     room = odds * np.bincount(cell, weights=kept, minlength=classes)
     by_host = np.bincount(cell * 2 + host, weights=capped * class_keep, minlength=classes * 2)
@@ -62,7 +64,8 @@ def none_keyed(chance: np.ndarray, keep_key: np.ndarray, cell: np.ndarray, host:
     first = np.minimum(room, by_host[:, 0])
     second = np.minimum(room - first, by_host[:, 1])
     none_keep = np.stack([first, second], axis=1) / np.maximum(by_host, 1e-12)
-    return none_keep, capped * none_keep[cell, host]
+    before = capped * none_keep[cell, host]
+    return none_keep, before, before * class_keep
 
 
 def none_share(kept: np.ndarray, none_mass: np.ndarray, cell: np.ndarray, odds: float,
@@ -96,12 +99,9 @@ def plan_family(chance: np.ndarray, keep_key: np.ndarray, cell: np.ndarray, host
     its share-repair factor alone) and its wrong options' weights, fitted so each (class, action)
     cell is shown three times per key (action-keyed units draw two wrong options, none-keyed ones
     three)."""
-    from pipelines.finebench.crossplan import by_cell, fit_distractor_weights, group_units  # imports us
-
     joint = chance * keep_key[cell] * scale[:, None]
-    none_keep, none_pre = none_keyed(chance, keep_key, cell, host, joint.sum(axis=1), class_keep, odds,
-                                     classes)
-    none_mass = none_pre * class_keep
+    none_keep, _, none_mass = none_keyed(chance, keep_key, cell, host, joint.sum(axis=1), class_keep, odds,
+                                         classes)
     share = none_share(joint.sum(axis=1), none_mass, cell, odds, classes)
     family = joint * share[cell][:, None]
     keys = by_cell(cell, family, classes)

@@ -44,17 +44,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pipelines.finebench.crossplan import (
-    PHRASE_CLASSES,
-    WEIGHT_SCALE,
-    CrossPlan,
-    by_cell,
-    cell_index,
-    fit_distractor_weights,
-    group_units,
-    hosts,
-    key_probabilities,
-)
+from pipelines.finebench.crossfit import by_cell, cell_index, fit_distractor_weights, group_units
+from pipelines.finebench.crossplan import PHRASE_CLASSES, WEIGHT_SCALE, CrossPlan, hosts, key_probabilities
 
 ROUNDS = 8
 

@@ -10,7 +10,7 @@ chance a movement question with key p shows pose q as a wrong option, so that fo
 the movement questions showing it are about as many as the other questions showing both.
 
 Counts are expected values over the plan's sample: a unit's chance to show an action as a wrong
-option is its inclusion chance (crossplan.inclusion); two poses are taken as shown together
+option is its inclusion chance (crossfit.inclusion); two poses are taken as shown together
 with the product of their chances.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.finebench.crossplan import fit_distractor_weights, group_units, inclusion
+from pipelines.finebench.crossfit import fit_distractor_weights, group_units, inclusion
 
 PAIR_ROUNDS = 6
 PAIR_SCALE = 1_000  # pair factors as integers (exact weighted draws)
@@ -43,7 +43,7 @@ def pair_counts(chances: np.ndarray, kept: np.ndarray, key: np.ndarray, pose: np
 def fit_pose_pairs(allowed: np.ndarray, kept: np.ndarray, cell: np.ndarray, wanted: np.ndarray,
                    start: np.ndarray, key: np.ndarray, pose: np.ndarray, draws: int | np.ndarray = 3
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Distractor weights (as crossplan.fit_distractor_weights) and the pair factors (A x A, 1
+    """Distractor weights (as crossfit.fit_distractor_weights) and the pair factors (A x A, 1
     outside pose pairs) for units whose pose key is ``key`` (-1: not a movement unit) drawing
     ``draws`` wrong options (or one count per unit)."""
     size = allowed.shape[1]

@@ -22,6 +22,7 @@ CATEGORIES = ("person_movement", "object_manipulation", "person_interaction")
 CROSS_POOL = "cross_category"  # template pool of the cross-category option mode
 NOT_POOL = "cross_not"  # template pool of the NOT form ("which one is {person} NOT doing?")
 NONE_POOL = "cross_none"  # template pool of the "none of these" family (noneplan.py)
+TEMPLATE_POOLS = (*CATEGORIES, CROSS_POOL, NOT_POOL, NONE_POOL)  # in GenerationContext.templates order
 STYLES = ("gerund", "third", "base", "label")
 
 
@@ -132,7 +133,7 @@ def load_vocabulary(labels: dict[int, Label], similarity_map: str = "curated",
             incompatible.setdefault(target, set()).add(source)
 
     templates: dict[str, tuple[Template, ...]] = {}
-    for category in (*CATEGORIES, CROSS_POOL, NOT_POOL, NONE_POOL):
+    for category in TEMPLATE_POOLS:
         path = templates_dir / f"{category}.yaml"
         pool = tuple(Template(t["id"], category, t["text"], t["style"])
                      for t in _load_yaml(path)["templates"])
