@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -39,7 +40,9 @@ def add_recipe(recipes: argparse._SubParsersAction, recipe: Recipe) -> None:
 def add_common_build_arguments(build: argparse.ArgumentParser) -> None:
     build.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output root (default: out)")
     build.add_argument("--version", default="0.1.0", help="dataset version X.Y.Z (default: 0.1.0)")
-    build.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    build.add_argument("--workers", type=workers_count, default=1,
+                       help="worker processes, or 'auto' for one per CPU this process may use "
+                            "(default: 1; outputs are the same for any count)")
     build.add_argument("--executor", choices=["local", "ray"], default="local",
                        help="where units run: a local process pool, or Ray (pip install 'fineforge[ray]')")
     build.add_argument("--ray-address", default=None,
@@ -48,6 +51,24 @@ def add_common_build_arguments(build: argparse.ArgumentParser) -> None:
     build.add_argument("--no-progress", action="store_true", help="hide every progress bar")
     build.add_argument("--allow-empty", action="store_true",
                        help="exit 0 even when every input unit was rejected (default: exit 1)")
+
+
+def workers_count(text: str) -> int:
+    """``--workers`` value: a count, or ``auto`` = the CPUs this process may run on (its affinity
+    mask under taskset, cgroups or a batch scheduler; the machine's count where there is none)."""
+    if text.strip().lower() == "auto":
+        return usable_cpus()
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number or 'auto', not {text!r}") from None
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (at least 1)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def check_build_options(args: argparse.Namespace) -> None:
