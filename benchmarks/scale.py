@@ -10,7 +10,9 @@
    every run: the bytes must not depend on the core count). Beside it, the CPU-seconds of one
    render unit run alone and its CPU / wall ratio, the cores one worker keeps busy: two workers on
    two idle cores can be at most ``2 / ratio`` times faster than one (ffmpeg's pipeline stages
-   overlap even with every thread count at 1: ~1.34 on a quiet machine, lower under load).
+   overlap even with every thread count at 1: ~1.34 on a quiet machine, lower under load). On
+   Linux it also prints where one render step's CPU goes, per ffmpeg thread kind (the decoders,
+   the filter graph and the audio encoder run beside x264 in their own threads).
 3. Driver memory: peak RSS of a metadata-only timewarp build as a synthetic FineVideo-shaped input
    grows from 500 to 8,000 videos (``--sizes`` to change; each build in its own process,
    ``ru_maxrss`` of that process), the ratios 2,000 / 500 and largest / smallest, and the growth
@@ -131,6 +133,58 @@ def unit_cost(meta_dir: Path, video_dir: Path, scratch: Path) -> list[tuple[str,
     return costs
 
 
+THREAD_KINDS = (("dec", "decoders"), ("enc0:0:", "x264"), ("enc", "audio encoder"),
+                ("fc", "filter graph"), ("mux", "muxer"), ("dmx", "demuxers"))
+
+
+def render_threads(meta_dir: Path, video_dir: Path, scratch: Path) -> tuple[dict[str, float], float]:
+    """CPU seconds per ffmpeg thread kind of the render steps (the encodes of the variants) of the
+    demo's longest unit, summed, and their wall seconds (read from /proc while ffmpeg runs)."""
+    from pipelines.core.video import edit, ffmpeg_bin
+
+    kinds: dict[str, float] = {}
+    wall = 0.0
+
+    def watched(args: list[str], **_: object) -> None:
+        nonlocal wall
+        start = time.perf_counter()
+        process = subprocess.Popen([ffmpeg_bin.ffmpeg_exe(), *ffmpeg_bin.BASE_ARGS, "-loglevel", "error",
+                                    *args], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seen: dict[str, tuple[str, float]] = {}
+        while process.poll() is None:
+            seen.update(_thread_cpu(process.pid))
+            time.sleep(0.005)
+        wall += time.perf_counter() - start
+        for name, cpu in seen.values():
+            kind = next((label for prefix, label in THREAD_KINDS if name.startswith(prefix)), "main")
+            kinds[kind] = kinds.get(kind, 0.0) + cpu
+
+    params = TimewarpParams()
+    metas, _ = read_units(meta_dir, None)
+    jobs = render_jobs(scratch, [process_video(params, meta) for meta in metas], video_dir)
+    job = max(jobs, key=lambda job: sum(end - start for start, end in job.segments))
+    original, edit.run = edit.run, watched
+    try:
+        render_job(params, job)
+    finally:
+        edit.run = original
+    return kinds, wall
+
+
+def _thread_cpu(pid: int) -> dict[str, tuple[str, float]]:
+    """{thread id: (thread name, CPU seconds so far)} of a running process (Linux /proc)."""
+    threads = {}
+    for tid in os.listdir(f"/proc/{pid}/task") if os.path.isdir(f"/proc/{pid}/task") else ():
+        try:
+            stat = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        threads[tid] = (stat[stat.index("(") + 1:stat.rindex(")")],
+                        (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    return threads
+
+
 def render_speedup(root: Path, repeats: int) -> None:
     """Section 2 (see module docstring)."""
     meta_dir, video_dir = copied_demo(root / "demo", RENDER_COPIES)
@@ -143,6 +197,14 @@ def render_speedup(root: Path, repeats: int) -> None:
               f"CPU/wall {cpu / wall:.2f}")
     print(f"   mean CPU per unit {sum(c for _, c, _ in costs) / len(costs):.2f} s, CPU/wall "
           f"{sum(c for _, c, _ in costs) / sum(w for _, _, w in costs):.2f}")
+    if sys.platform == "linux":
+        kinds, wall = render_threads(*write_demo_inputs(root / "threads"), root / "threads" / "build")
+        total = sum(kinds.values())
+        print("   its longest unit's 3 encodes, CPU per ffmpeg thread kind: " + ", ".join(
+            f"{kind} {cpu:.2f} s ({cpu / total:.0%})" for kind, cpu in
+            sorted(kinds.items(), key=lambda item: -item[1])))
+        print(f"   CPU {total:.2f} s in {wall:.2f} s wall: {total / wall:.2f} cores busy with 1 thread "
+              f"for x264 (bound on 2 workers over 1: {2 / (total / wall):.2f}x for these steps)")
     for executor in ("local", "ray"):
         ratios = []
         for repeat in range(repeats):
