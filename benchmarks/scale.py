@@ -12,7 +12,10 @@
    two idle cores can be at most ``2 / ratio`` times faster than one (ffmpeg's pipeline stages
    overlap even with every thread count at 1: ~1.34 on a quiet machine, lower under load). On
    Linux it also prints where one render step's CPU goes, per ffmpeg thread kind (the decoders,
-   the filter graph and the audio encoder run beside x264 in their own threads).
+   the filter graph and the audio encoder run beside x264 in their own threads), and runs the
+   1-worker build a third time confined to one CPU (the build and all it starts: workers, ffmpeg,
+   Ray): 2 workers on 2 CPUs over that is the executor's scaling from one core to two, apart from
+   the parallelism ffmpeg finds inside one unit.
 3. Driver memory: peak RSS of a metadata-only timewarp build as a synthetic FineVideo-shaped input
    grows from 500 to 8,000 videos (``--sizes`` to change; each build in its own process,
    ``ru_maxrss`` of that process), the ratios 2,000 / 500 and largest / smallest, and the growth
@@ -94,11 +97,13 @@ def copied_demo(folder: Path, copies: int) -> tuple[Path, Path]:
     return meta_dir, video_dir
 
 
-def run_cli(args: list[str]) -> tuple[float, float, dict[str, float]]:
-    """Wall seconds, peak RSS (MB) and the stage times printed by one ``python -m pipelines``."""
+def run_cli(args: list[str], one_cpu: bool = False) -> tuple[float, float, dict[str, float]]:
+    """Wall seconds, peak RSS (MB) and the stage times printed by one ``python -m pipelines``;
+    ``one_cpu``: the build and everything it starts (workers, ffmpeg, Ray) confined to one CPU."""
     start = time.perf_counter()
+    confine = (lambda: os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})) if one_cpu else None
     process = subprocess.Popen([sys.executable, "-m", "pipelines", *args, "--no-progress"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=confine)
     output = process.stdout.read().decode()
     _, status, usage = os.wait4(process.pid, 0)
     if status != 0:
@@ -205,25 +210,33 @@ def render_speedup(root: Path, repeats: int) -> None:
             sorted(kinds.items(), key=lambda item: -item[1])))
         print(f"   CPU {total:.2f} s in {wall:.2f} s wall: {total / wall:.2f} cores busy with 1 thread "
               f"for x264 (bound on 2 workers over 1: {2 / (total / wall):.2f}x for these steps)")
+    one_core = sys.platform == "linux"
     for executor in ("local", "ray"):
-        ratios = []
+        ratios, scaling = [], []
         for repeat in range(repeats):
             times, busy = {}, {}
-            for workers in ((1, 2) if repeat % 2 == 0 else (2, 1)):
-                out = root / f"render_{executor}_{workers}_{repeat}"
+            runs = [(1, False), (2, False)] + ([(1, True)] if one_core else [])
+            for workers, confined in (runs if repeat % 2 == 0 else runs[::-1]):
+                out = root / f"render_{executor}_{workers}_{confined}_{repeat}"
                 before = _cpu_jiffies()
                 _, _, stages = run_cli(["timewarp", "build", "--finevideo", str(meta_dir), "--videos",
                                         str(video_dir), "--out", str(out), "--workers", str(workers),
-                                        "--executor", executor])
-                busy[workers] = _busy_cores(before, _cpu_jiffies())
-                times[workers] = stages["render"]
+                                        "--executor", executor], one_cpu=confined)
+                busy[workers, confined] = _busy_cores(before, _cpu_jiffies())
+                times[workers, confined] = stages["render"]
                 shutil.rmtree(out, ignore_errors=True)
-            ratios.append(times[1] / times[2])
-            print(f"   {executor:6s} 1 worker {times[1]:6.1f} s   2 workers {times[2]:6.1f} s   "
-                  f"speed-up {ratios[-1]:.2f}x   (cores busy, all users: {busy[1]:.2f} / {busy[2]:.2f}; "
-                  f"load average after: {_load()})")
+            ratios.append(times[1, False] / times[2, False])
+            line = (f"   {executor:6s} 1 worker {times[1, False]:6.1f} s   2 workers "
+                    f"{times[2, False]:6.1f} s   speed-up {ratios[-1]:.2f}x")
+            if one_core:
+                scaling.append(times[1, True] / times[2, False])
+                line += (f"   | 1 worker on 1 core {times[1, True]:6.1f} s: 2 workers on 2 cores "
+                         f"{scaling[-1]:.2f}x")
+            print(f"{line}   (cores busy, all users: " + " / ".join(
+                f"{busy[run]:.2f}" for run in runs) + f"; load average after: {_load()})")
         print(f"   {executor:6s} median speed-up {statistics.median(ratios):.2f}x over {repeats} "
-              "run(s) (target >= 1.6x)")
+              "run(s) (target >= 1.6x)" + (f"; from 1 core to 2: {statistics.median(scaling):.2f}x"
+                                           if one_core else ""))
 
 
 def _load() -> str:
