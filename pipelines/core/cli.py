@@ -5,12 +5,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from pipelines.core.buildlock import build_lock
+from pipelines.core.cpus import usable_cpus
 from pipelines.core.executors import make_executor
 from pipelines.core.orchestrator import run_build
 from pipelines.core.params_cli import add_params_arguments, params_from_args
@@ -54,21 +54,13 @@ def add_common_build_arguments(build: argparse.ArgumentParser) -> None:
 
 
 def workers_count(text: str) -> int:
-    """``--workers`` value: a count, or ``auto`` = the CPUs this process may run on (its affinity
-    mask under taskset, cgroups or a batch scheduler; the machine's count where there is none)."""
+    """``--workers`` value: a count, or ``auto`` = the CPUs this build may use (core/cpus.py)."""
     if text.strip().lower() == "auto":
         return usable_cpus()
     try:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number or 'auto', not {text!r}") from None
-
-
-def usable_cpus() -> int:
-    """CPUs this process may run on (at least 1)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def check_build_options(args: argparse.Namespace) -> None:
