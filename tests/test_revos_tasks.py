@@ -141,6 +141,22 @@ def test_spatial_grounding_box_is_the_referred_persons_box(ava_files) -> None:
         assert re.search(r"\[\d\.\d{3}, \d\.\d{3}, \d\.\d{3}, \d\.\d{3}\]", record["answer"])
 
 
+def test_spatial_grounding_prompts_claim_nothing_but_the_phrase_and_time(ava_files) -> None:
+    """A prompt may only name the person (the referring phrase) and the time: no template may add a
+    fact the AVA row does not give, such as a head count ("several people" beside a lone person's
+    "the person") or a pose ("stands" for someone sitting). Every template of the pool is seen."""
+    rows, _, _ = read_annotations(ava_files["csv"], AVA_IDS)
+    unsupported = {"several", "people", "crowd", "alone", "stands", "standing", "sits", "sitting"}
+    seen: set[str] = set()
+    for video_id in sorted({r.video_id for r in rows}):
+        records, _ = spatial_grounding(video_id, [r for r in rows if r.video_id == video_id], RevosParams())
+        for record in records:
+            seen.add(record["template_id"])
+            rest = record["prompt"].replace(record["phrase"], " ")
+            assert not unsupported & set(re.findall(r"[a-z]+", rest.lower())), record["prompt"]
+    assert len(seen) == 10
+
+
 def test_temporal_grounding_targets_are_the_scene_bounds() -> None:
     folder = SHARED_DATA / "finevideo"
     shared_file("finevideo", "sample_0.json")
