@@ -83,6 +83,23 @@ def test_card_header_lists_configs_and_sources(real_build):
     assert report.count('class="card"') >= 6 and "<svg" in report
 
 
+def test_card_subset_and_option_rules_describe_this_build(real_build):
+    """The card states the subset's real size (1 of the excerpt's 3 videos is not "~10%") and, when
+    every question is a "none of these" one (the excerpt at seed 0), does not describe the options
+    as one key and three wrong actions: those questions show two wrong actions beside "none of these"."""
+    card = (real_build.build_dir / "README.md").read_text()
+    records = real_build.records
+    videos = {r["video_id"] for r in records}
+    in_subset = {r["video_id"] for r in records if r["in_subset"]}
+    assert f"the {len(in_subset)} of {len(videos)} videos" in card
+    family = [r for r in records if "none of these" in r["options"]]
+    assert family and len(family) == len(records)
+    keyed = [r for r in family if r["answer_text"] != "none of these"]
+    assert keyed and all(len(r["action_ids"]) == 1 for r in keyed)
+    assert "(the key) and three actions from any category" not in card
+    assert 'two\nbeside "none of these"' in card
+
+
 def test_demo_build_needs_no_arguments(tmp_path):
     assert main(["finebench", "build", "--out", str(tmp_path), "--no-progress"]) == 0
     manifest = yaml.safe_load((tmp_path / "finebench/0.1.0/manifest.json").read_text())

@@ -102,6 +102,11 @@ def test_real_refytvos_all_2096_expressions_accounted(tmp_path: Path) -> None:
     assert len({r["mask_ref"] for r in rows}) == len(rows)
     assert all(r["expression"] in r["prompt"] for r in rows)
     assert sum(len(t) for c, t in result.tables.items() if c != "referring_segmentation") == 0
+    # the report's sample cards show rows with masks only: it must not call 2096 rows "no rows"
+    report = (tmp_path / "revos" / "1.0.0" / "report" / "index.html").read_text()
+    section = report.split("<h2>Samples: referring_segmentation</h2>")[1].split("<h2>")[0]
+    assert "2096 rows, none with masks" in section and "no rows" not in section
+    assert "<h2>Samples: pixtrqa</h2>\n<div class=\"grid\">\n<p class=\"muted\">no rows</p>" in report
 
 
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

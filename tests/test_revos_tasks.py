@@ -13,7 +13,7 @@ import pytest
 from pipelines.core.ava import read_annotations
 from pipelines.core.finevideo import parse_timestamp, read_metadata
 from pipelines.core.masks import area
-from pipelines.core.referring import center_x, resolve_phrase
+from pipelines.core.referring import center_x, horizontal_overlap, resolve_phrase
 from pipelines.core.rng import UnitRng
 from pipelines.revos.config import RevosParams
 from pipelines.revos.convention import Tokens, token_time
@@ -139,6 +139,43 @@ def test_spatial_grounding_box_is_the_referred_persons_box(ava_files) -> None:
         assert leftmost_first[rank - 1] == record["person_id"]
         assert record["box"] == list(people[record["person_id"]])
         assert re.search(r"\[\d\.\d{3}, \d\.\d{3}, \d\.\d{3}, \d\.\d{3}\]", record["answer"])
+
+
+def test_spatial_grounding_rejection_details_are_true(ava_files) -> None:
+    """Each ambiguous_reference rejection names both rules, and one of them holds for that person: on
+    the excerpt every rejection is an overlap (no centre is that close), which the old detail, "box
+    centre too close to a neighbour's", misreported."""
+    rows, _, _ = read_annotations(ava_files["csv"], AVA_IDS)
+    raw = _raw_ava(ava_files["csv"])
+    overlaps = 0
+    for video_id in sorted({r.video_id for r in rows}):
+        _, rejects = spatial_grounding(video_id, [r for r in rows if r.video_id == video_id], RevosParams())
+        for key, reason, detail in rejects:
+            _, _, stamp, person = key.split("/")
+            people, target = raw[(video_id, int(stamp))], int(person.removeprefix("person"))
+            me, others = people[target], [box for p, box in people.items() if p != target]
+            close = any(abs(center_x(b) - center_x(me)) < 0.03 for b in others)
+            overlap = any(horizontal_overlap(me, b) > 0.8 for b in others)
+            assert reason == "ambiguous_reference" and (close or overlap)
+            assert detail == f"{len(people)} persons, centre gap < 0.03 or horizontal overlap > 0.8"
+            overlaps += overlap and not close
+    assert overlaps > 0
+
+
+def test_spatial_grounding_prompts_claim_nothing_but_the_phrase_and_time(ava_files) -> None:
+    """A prompt may only name the person (the referring phrase) and the time: no template may add a
+    fact the AVA row does not give, such as a head count ("several people" beside a lone person's
+    "the person") or a pose ("stands" for someone sitting). Every template of the pool is seen."""
+    rows, _, _ = read_annotations(ava_files["csv"], AVA_IDS)
+    unsupported = {"several", "people", "crowd", "alone", "stands", "standing", "sits", "sitting"}
+    seen: set[str] = set()
+    for video_id in sorted({r.video_id for r in rows}):
+        records, _ = spatial_grounding(video_id, [r for r in rows if r.video_id == video_id], RevosParams())
+        for record in records:
+            seen.add(record["template_id"])
+            rest = record["prompt"].replace(record["phrase"], " ")
+            assert not unsupported & set(re.findall(r"[a-z]+", rest.lower())), record["prompt"]
+    assert len(seen) == 10
 
 
 def test_temporal_grounding_targets_are_the_scene_bounds() -> None:

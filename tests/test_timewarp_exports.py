@@ -295,6 +295,20 @@ def test_card_header_lists_every_config(built: TimewarpResult) -> None:
         assert f"| {name} | `{digest}` |" in text
 
 
+def test_card_says_how_this_builds_implicit_rows_were_made(built: TimewarpResult) -> None:
+    """'How it was made' describes vision-model implicit pairs; an offline build has none of those,
+    so the card must say, there, that its rows are the caption-derived stand-in."""
+    text = (built.build_dir / "README.md").read_text()
+    made = text.split("## How it was made")[1].split("## Accounting")[0]
+    rows = built.records["implicit"]
+    assert rows and {r["backend"] for r in rows} == {"offline_caption_standin"}
+    assert f"{len(rows)} of {len(rows)} rows are instead the offline caption-derived" in made
+    # a shuffle of 3+ scenes is never the reversal (perturb.shuffled_order): the card says so
+    assert "with three or more scenes, never the reversal" in made
+    shuffled = [list(r["scene_order"]) for r in built.records["dpo"] if r["perturbation"] == "shuffled"]
+    assert shuffled and all(len(o) >= 3 and o != sorted(o, reverse=True) for o in shuffled)
+
+
 def test_report_has_charts_and_samples(built: TimewarpResult) -> None:
     html = (built.build_dir / "report" / "index.html").read_text()
     assert html.count("<svg") >= 8

@@ -72,7 +72,8 @@ def _key_ratio(record: dict[str, Any] | None) -> str:
 
 def add_demo_action(actions: argparse._SubParsersAction) -> None:
     demo = actions.add_parser("demo-inputs", help="write the demo AVA-format input files to a folder")
-    demo.add_argument("folder", type=Path)
+    demo.add_argument("folder", type=Path, help="created if missing; gets ava_demo.csv, "
+                      "ava_demo_labels.pbtxt and ava_demo_excluded.csv (for --ava-csv, --labels, --excluded)")
     demo.set_defaults(handler=lambda args: print(write_demo_inputs(args.folder).annotations) or 0)
 
 

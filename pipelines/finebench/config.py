@@ -40,9 +40,10 @@ class FinebenchParams(StrictModel):
                                                       "fraction of the narrower width with a "
                                                       "neighbour's is not named; unit rejected")
     option_mode: Literal["cross", "per_category"] = Field(
-        "cross", description="cross: one true action and three false ones from any category, keys "
-                             "and wrong options balanced (crossplan.py); per_category: the "
-                             "published form, four options of the unit's category")
+        "cross", description="cross: one true action and three false ones from any category (two and "
+                             "'none of these' in the --none-option family), keys and wrong options "
+                             "balanced (crossplan.py); per_category: the published form, four options "
+                             "of the unit's category")
     max_key_ratio: float = Field(0.25, gt=0.0, le=1.0,
                                  description="cross mode: an action may be the key in at most this "
                                              "share of the questions that show it (0.25 = chance)")

@@ -16,7 +16,8 @@ class FragmentsParams(StrictModel):
     candidates: int = Field(40, ge=6, le=400, description="candidate times decoded per video")
     edge_seconds: float = Field(0.2, ge=0, description="candidates avoid this much at both ends")
     frame_width: int = Field(336, ge=16, le=4096, description="width of the question frames in px")
-    presence_tolerance: float = Field(0.25, gt=0, description="a presence sample this close to a frame")
+    presence_tolerance: float = Field(0.25, gt=0, description="seconds: a frame takes the presence of a "
+                                      "sample at most this far from it (a frame with none is not asked)")
     ava_time_offset: float = Field(900.0, description="AVA timestamp of the first frame of each video")
     mask_fps: float = Field(30.0, gt=0, description="frame rate that --masks frame numbers count in "
                                                      "(ReVOS / MeViS name frames by source index)")

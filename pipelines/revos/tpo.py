@@ -21,7 +21,7 @@ from typing import Any
 
 from pipelines.core.ava import AvaRow
 from pipelines.core.finevideo import VideoMeta
-from pipelines.core.referring import phrase_for_rank, rank_people
+from pipelines.core.referring import DEFAULT_MAX_OVERLAP, phrase_for_rank, rank_people
 from pipelines.core.rng import UnitRng
 from pipelines.revos.config import RevosParams
 from pipelines.revos.convention import box_text, seconds, track_text
@@ -120,7 +120,8 @@ def spatial_grounding(video_id: str, rows: Sequence[AvaRow], params: RevosParams
         for person, (rank, clear) in zip(people, ranks, strict=True):
             key = f"ava/{video_id}/{stamp}/person{person}"
             if not clear:
-                rejects.append((key, "ambiguous_reference", "box centre too close to a neighbour's"))
+                rejects.append((key, "ambiguous_reference", f"{len(people)} persons, centre gap < "
+                                f"{params.min_center_gap} or horizontal overlap > {DEFAULT_MAX_OVERLAP}"))
                 continue
             phrase = phrase_for_rank(rank, len(people))
             box = by_stamp[stamp][person]
