@@ -21,7 +21,7 @@ from pipelines.fragments.arrange import (
     shuffled_order,
 )
 from pipelines.fragments.inputs import list_videos, read_effects, read_labels
-from pipelines.fragments.order import meaning_of_order, presence_at, usable_tracks
+from pipelines.fragments.order import kinds_for, meaning_of_order, presence_at, usable_tracks
 from pipelines.fragments.phrasing import load_phrasings
 from pipelines.fragments.questions import (
     Sample,
@@ -150,6 +150,38 @@ def test_meaning_of_order_keys_agree_with_presence() -> None:
         assert "the first, second, third, fourth and fifth frames" not in q.options
         named = [w for w in ordinals if w in key]
         assert all(present[ordinals.index(w)] for w in named)
+
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth")
+
+
+@pytest.mark.parametrize("n", [3, 4, 5, 6])
+def test_meaning_of_order_options_name_only_shown_frames(n: int) -> None:
+    """A "fourth frame" offered beside three frames is ruled out by counting the images."""
+    times = tuple(float(k) for k in range(1, n + 1))
+    smp = Sample("v", n, times, tuple(f"f{k}" for k in range(n)))
+    kinds = set()
+    for pattern in itertools.product((False, True), repeat=n):
+        if not any(pattern) or all(pattern):
+            continue  # usable_tracks never offers constant presence
+        track = Track("v", "1", times, pattern, "person")
+        for seed in range(8):
+            draws = VideoDraws.for_video(seed, "v")
+            q = meaning_of_order(smp, track, pattern, UnitRng(seed, "mo"), draws, PHR)
+            kinds.add(q.subtask.split("/")[0])
+            assert len(set(q.options)) == 4
+            for option in q.options:
+                named = {w for w in ORDINALS if w in option.replace(",", " ").split()}
+                assert named and all(ORDINALS.index(w) < n for w in named), (n, option)
+    assert kinds == set(kinds_for(n)) == ({"which"} if n == 3 else {"first", "last", "which"})
+
+
+def test_two_frames_get_no_meaning_of_order_question() -> None:
+    assert kinds_for(2) == ()
+    track = Track("v", "1", (1.0, 2.0), (True, False), "person")
+    with pytest.raises(ValueError, match="2 frames"):
+        meaning_of_order(Sample("v", 2, (1.0, 2.0), ("a", "b")), track, (True, False), UnitRng(0, "mo"),
+                         VideoDraws.for_video(0, "v"), PHR)
 
 
 def test_usable_tracks_reasons() -> None:

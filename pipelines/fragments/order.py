@@ -5,7 +5,10 @@ every shown frame (a sample within the tolerance) and the object is present in s
 absent in others (constant presence makes "first" and "last" trivial). The object must also be
 the only one the source sees in those frames, so "the person" names exactly one object.
 Options are ordinals ("the second frame") or sets of ordinals ("the first and third frames");
-wrong options never include the full set (the key never is) and are drawn uniformly.
+wrong options never include the full set (the key never is) and are drawn uniformly. Every option
+names only frames that are shown (a "fourth frame" among three would be a free elimination for a
+model that counts its images), so first/last need N >= 4 (three other frames), "which" N >= 3
+(five other proper subsets), and N = 2 gets no question (:func:`kinds_for`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from pipelines.fragments.phrasing import Phrasings
 from pipelines.fragments.questions import Question, Sample, VideoDraws, mcq
 
 KINDS = ("first", "last", "which")
+
+
+def kinds_for(n: int) -> tuple[str, ...]:
+    """The question kinds whose four options can all name frames among the ``n`` shown."""
+    return KINDS if n >= 4 else ("which",) if n == 3 else ()
 
 
 def presence_at(track: Track, times: Sequence[float], tolerance: float) -> tuple[bool, ...] | None:
@@ -60,12 +68,14 @@ def _key_and_pool(kind: str, present: tuple[bool, ...]) -> tuple[tuple[int, ...]
     else:
         proper = [c for size in range(1, n) for c in itertools.combinations(identity(n), size)]
         return seen, [c for c in proper if c != seen]
-    return key, [(k,) for k in range(1, max(4, n) + 1) if (k,) != key]
+    return key, [(k,) for k in identity(n) if (k,) != key]
 
 
 def meaning_of_order(sample: Sample, track: Track, present: tuple[bool, ...], rng: UnitRng,
                      draws: VideoDraws, phr: Phrasings) -> Question:
-    kinds = KINDS if sample.n >= 3 else KINDS[:2]  # N = 2 has too few frame sets for 4 options
+    kinds = kinds_for(sample.n)
+    if not kinds:
+        raise ValueError(f"no four-option question about presence in {sample.n} frames")
     kind = rng.choice(kinds)
     key, pool = _key_and_pool(kind, present)
     others = [frames_text(c, phr) for c in rng.sample(pool, 3)]

@@ -19,7 +19,7 @@ from pipelines.core.presence import Track
 from pipelines.core.rng import UnitRng
 from pipelines.core.video import VideoInfo, extract_frames, frame_difference, frames_at
 from pipelines.fragments.config import FragmentsParams
-from pipelines.fragments.order import meaning_of_order, usable_tracks
+from pipelines.fragments.order import kinds_for, meaning_of_order, usable_tracks
 from pipelines.fragments.phrasing import Phrasings
 from pipelines.fragments.questions import (
     Question,
@@ -147,6 +147,9 @@ def ask_fragments(ctx: FragmentsContext, job: VideoJob, samples: list[Sample], d
         if not job.tracks:
             out.account("meaning_of_order", key, "no_presence_data",
                         "no presence source given" if not ctx.has_presence else "no tracks for this video")
+        elif not kinds_for(sample.n):
+            out.account("meaning_of_order", key, "too_few_frames",
+                        f"N = {sample.n}: four options would name frames that are not shown")
         else:
             usable, reason = usable_tracks(job.tracks, sample.times, params.presence_tolerance)
             out.account("meaning_of_order", key, reason, f"{len(job.tracks)} track(s)" if reason else "")
