@@ -64,7 +64,7 @@ def add_params_arguments(parser: argparse.ArgumentParser, model: type[BaseModel]
         about = info.description or " ".join(path[-1].split("_"))
         # argparse %-formats help strings: a description may say "60%"
         group.add_argument(flag, dest=dest, default=None, metavar=path[-1].upper(),
-                           help=f"{about} (default: {info.default})".replace("%", "%%"),
+                           help=f"{about} (default: {_spelled(info.default)})".replace("%", "%%"),
                            **_kind_arguments(info))
         fields.append((path, dest))
     parser.set_defaults(param_fields=fields)
@@ -88,3 +88,10 @@ def params_from_args(model: type[BaseModel], args: argparse.Namespace) -> Any:
                 node = node.setdefault(name, {})
             node[path[-1]] = value
     return model.model_validate(values)
+
+
+def _spelled(default: object) -> str:
+    """A default as a user types it on the command line (a tuple as ``2,3,4``)."""
+    if isinstance(default, (tuple, list)):
+        return ",".join(str(item) for item in default)
+    return str(default)
