@@ -67,6 +67,24 @@ def test_shard_masks_are_the_drawn_masks(demo_build: Path) -> None:
     assert checked > 50
 
 
+def test_llamafactory_gets_frames_folders_as_their_frame_files(demo_build: Path) -> None:
+    """LLaMA-Factory opens a string as one video file; a frames folder must come as its frames."""
+    root = demo_build.parent.parent / "demo_inputs" / "revos" / "revos"  # the demo's ReVOS root
+    factory = demo_build / "exports" / "llamafactory"
+    listed = 0
+    for config in ("pixtrqa", "pixhqa", "pixrqa", "referring_segmentation"):
+        rows = load_local(demo_build, config, "train").to_list()
+        records = json.loads((factory / f"revos_{config}.json").read_text())
+        for row, record in zip(rows, records, strict=True):
+            (video,) = record["videos"]
+            assert video == [f"{row['video']}/{name}.jpg" for name in row["frames"]] and video
+            assert all((root / frame).is_file() for frame in video), video[:2]
+            listed += 1
+    assert listed > 20
+    for record in json.loads((factory / "revos_spatial_grounding.json").read_text()):
+        assert isinstance(record["videos"][0], str)  # AVA: the id, no frames folder
+
+
 def test_exports_match_their_configs(demo_build: Path) -> None:
     exports = demo_build / "exports"
     info = json.loads((exports / "llamafactory" / "dataset_info.json").read_text())

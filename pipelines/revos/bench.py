@@ -46,7 +46,8 @@ def when_question(pix: dict[str, Any], times: tuple[float, ...], rng: UnitRng
     options = [answer_text, *rng.sample(candidates, 3)]
     rng.shuffle(options)
     return {"id": pix["id"].removesuffix("/pixtrqa") + "/when", "dataset": pix["dataset"],
-            "video_id": pix["video_id"], "video": pix["video"], "expression": pix["expression"],
+            "video_id": pix["video_id"], "video": pix["video"], "frames": pix["frames"],
+            "expression": pix["expression"],
             "question": f'When is "{pix["expression"]}" visible in the video?', "options": options,
             "answer": LETTERS[options.index(answer_text)], "answer_text": answer_text,
             "start": truth[0], "end": truth[1]}

@@ -7,8 +7,11 @@ AVA (its file extension varies). Line *i* of an export is row *i* of its config.
 - ``llava/<config>.json``: LLaVA-style SFT ``{id, video, conversations}`` with the special tokens
   kept in the text; records with masks also carry ``masks`` (RLE), ``region_masks`` and
   ``seg_masks`` so a trainer can attach each token's mask target.
-- ``llamafactory/revos_<config>.json`` (sharegpt, ``videos: [path]``, one ``<video>`` per record)
-  plus ``dataset_info.json``.
+- ``llamafactory/revos_<config>.json`` (sharegpt, one ``<video>`` per record, ``videos: [video]``
+  where a frames-folder video is the list of its frame files ``JPEGImages/<id>/<frame>.jpg``, the
+  form LLaMA-Factory takes for frames; ``media_dir`` is the source dataset's root) plus
+  ``dataset_info.json``. AVA rows name the video by id only (its extension varies): give
+  LLaMA-Factory files named so, or rewrite the paths.
 - ``vlmevalkit/RevosWhen.tsv`` + ``revos_when_dataset.py`` and ``lmms_eval/`` (task YAML,
   ``utils.py``, JSONL) for the ``when_mcq`` benchmark; both score replies with
   ``pipelines.core.answers.parse_choice``.
@@ -56,7 +59,16 @@ def llava_sft(rows: Sequence[Row]) -> list[Row]:
 
 def llamafactory(rows: Sequence[Row]) -> list[Row]:
     return [{"conversations": [{"from": "human", "value": "<video>" + _prompt(r)},
-                               {"from": "gpt", "value": r["answer"]}], "videos": [r["video"]]} for r in rows]
+                               {"from": "gpt", "value": r["answer"]}], "videos": [factory_video(r)]}
+            for r in rows]
+
+
+def factory_video(row: Row) -> str | list[str]:
+    """LLaMA-Factory's form of a row's video: a frames-folder video as the list of its frame files
+    (LLaMA-Factory reads a string as one video file, which a folder is not), else the path."""
+    if row.get("frames"):
+        return [f"{row['video']}/{name}.jpg" for name in row["frames"]]
+    return row["video"]
 
 
 def dataset_info() -> dict[str, Any]:

@@ -106,7 +106,7 @@ def _row(video: VideoUnit, expression: Expression, task: str, variant: str, fami
     suffix = task if task != "pixhqa" else f"pixhqa_{variant}"
     row = {"id": f"{video.expression_key(expression.exp_id)}/{suffix}", "task": task,
            "dataset": video.dataset, "video_id": video.video_id, "video": f"JPEGImages/{video.video_id}",
-           "expression_id": expression.exp_id, "expression": expression.text,
+           "frames": list(video.frames), "expression_id": expression.exp_id, "expression": expression.text,
            "objects": list(expression.object_ids), "variant": variant,
            "template_id": f"{family}/{rng.below(len(pool('pix_qa')[family]))}", "start": start, "end": end,
            "time_tokens": [time_bin(t, t0, t1, tokens.time_bins) for t in (start, end)],

@@ -142,8 +142,8 @@ def referring_segmentation(video: VideoUnit, expression: Expression, params: Rev
     template, prompt, answer = _phrase("referring_segmentation", UnitRng(params.seed, f"{key}/phrase"),
                                        expression=expression.text, seg=params.tokens.seg)
     return {"id": f"{key}/refseg", "task": "referring_segmentation", "source": video.dataset,
-            "video_id": video.video_id, "video": f"JPEGImages/{video.video_id}", "template_id": template,
-            "prompt": prompt, "answer": answer, "expression_id": expression.exp_id,
+            "video_id": video.video_id, "video": f"JPEGImages/{video.video_id}", "frames": list(video.frames),
+            "template_id": template, "prompt": prompt, "answer": answer, "expression_id": expression.exp_id,
             "expression": expression.text, "objects": list(expression.object_ids),
             "type_id": expression.type_id if expression.type_id is not None else -1,
             "mask_source": "rle" if expression.has_masks else "unavailable",

@@ -68,3 +68,11 @@ def long_videos(tmp_path_factory: pytest.TempPathFactory, finebench_demo: Path, 
         suffix = (".mkv", ".webm")[i % 2]
         shutil.copy(made[suffix], folder / f"{video_id}{suffix}")
     return folder
+
+
+@pytest.fixture(scope="session")
+def revos_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The revos demo build; its drawn ReVOS-format source is at ``<out>/demo_inputs/revos/revos``."""
+    out = tmp_path_factory.mktemp("consumer_revos")
+    assert main(["revos", "build", "--out", str(out), "--no-progress"]) == 0
+    return out / "revos" / "0.1.0"

@@ -19,9 +19,9 @@ parser, loader, hparams, transformers = require(
 NAMES = ("timewarp_sft", "timewarp_dpo", "timewarp_kto")
 
 
-def aligned(build: Path, name: str, tmp_path: Path) -> list[dict[str, Any]]:
+def aligned(build: Path, name: str, tmp_path: Path, media_dir: Path | None = None) -> list[dict[str, Any]]:
     data_args = hparams.DataArguments(dataset_dir=str(build / "exports" / "llamafactory"),
-                                      media_dir=str(build))
+                                      media_dir=str(media_dir or build))
     model_args = hparams.ModelArguments(model_name_or_path="unused-no-model-is-loaded")
     training_args = transformers.Seq2SeqTrainingArguments(output_dir=str(tmp_path / name), report_to="none")
     (attr,) = parser.get_dataset_list([name], data_args.dataset_dir)
@@ -50,3 +50,17 @@ def test_sharegpt_records_align(media: bool, timewarp_demo: Path, timewarp_text_
             else:  # KTO: LLaMA-Factory pads the side the kto_tag does not hold with ""
                 kept = record["conversations"][-1]["value"]
                 assert responses == ([kept, ""] if record["kto_tag"] else ["", kept])
+
+
+@pytest.mark.parametrize("name", ["revos_pixtrqa", "revos_referring_segmentation"])
+def test_revos_frames_resolve_to_image_files(name: str, revos_demo: Path, tmp_path: Path) -> None:
+    """A frames-folder video reaches LLaMA-Factory as a list of frame files under ``media_dir``
+    (the source dataset's root); as one folder path it would fail when the trainer opens it."""
+    source_root = revos_demo.parent.parent / "demo_inputs" / "revos" / "revos"
+    rows = aligned(revos_demo, name, tmp_path, media_dir=source_root)
+    assert rows
+    for row in rows:
+        (frames,) = row["_videos"]
+        assert isinstance(frames, list) and len(frames) >= 2
+        assert all(Path(f).is_absolute() and Path(f).is_file() and f.endswith(".jpg") for f in frames)
+        assert sum(m["content"].count("<video>") for m in row["_prompt"]) == 1
