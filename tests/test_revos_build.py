@@ -18,6 +18,7 @@ from pipelines.core.masks import decode
 from pipelines.revos.build import build_revos
 from pipelines.revos.config import RevosParams
 from pipelines.revos.demo import draw_video
+from pipelines.revos.exports import FACTORY_MAX_FRAMES, factory_video
 from pipelines.revos.plan import RevosInputs
 from pipelines.revos.schema import SPLITS
 from pipelines.revos.units import CONFIGS
@@ -77,12 +78,15 @@ def test_llamafactory_gets_frames_folders_as_their_frame_files(demo_build: Path)
         records = json.loads((factory / f"revos_{config}.json").read_text())
         for row, record in zip(rows, records, strict=True):
             (video,) = record["videos"]
-            assert video == [f"{row['video']}/{name}.jpg" for name in row["frames"]] and video
+            assert video == factory_video(row) == [f"{row['video']}/{name}.jpg" for name in row["frames"]]
             assert all((root / frame).is_file() for frame in video), video[:2]
             listed += 1
     assert listed > 20
     for record in json.loads((factory / "revos_spatial_grounding.json").read_text()):
         assert isinstance(record["videos"][0], str)  # AVA: the id, no frames folder
+    long = factory_video({"video": "JPEGImages/v", "frames": [f"{k:05d}" for k in range(0, 1000, 5)]})
+    assert len(long) == len(set(long)) == FACTORY_MAX_FRAMES and long == sorted(long)
+    assert long[0] == "JPEGImages/v/00000.jpg" and long[-1] == "JPEGImages/v/00995.jpg"
 
 
 def test_exports_match_their_configs(demo_build: Path) -> None:

@@ -8,10 +8,10 @@ AVA (its file extension varies). Line *i* of an export is row *i* of its config.
   kept in the text; records with masks also carry ``masks`` (RLE), ``region_masks`` and
   ``seg_masks`` so a trainer can attach each token's mask target.
 - ``llamafactory/revos_<config>.json`` (sharegpt, one ``<video>`` per record, ``videos: [video]``
-  where a frames-folder video is the list of its frame files ``JPEGImages/<id>/<frame>.jpg``, the
-  form LLaMA-Factory takes for frames; ``media_dir`` is the source dataset's root) plus
-  ``dataset_info.json``. AVA rows name the video by id only (its extension varies): give
-  LLaMA-Factory files named so, or rewrite the paths.
+  where a frames-folder video is a list of its frame files ``JPEGImages/<id>/<frame>.jpg``, the
+  form LLaMA-Factory takes for frames, at most 32 spread evenly; ``media_dir`` is the source
+  dataset's root) plus ``dataset_info.json``. AVA rows name the video by id only (its extension
+  varies): give LLaMA-Factory files named so, or rewrite the paths.
 - ``vlmevalkit/RevosWhen.tsv`` + ``revos_when_dataset.py`` and ``lmms_eval/`` (task YAML,
   ``utils.py``, JSONL) for the ``when_mcq`` benchmark; both score replies with
   ``pipelines.core.answers.parse_choice``.
@@ -38,6 +38,7 @@ from pipelines.revos.units import CONFIGS
 Row = dict[str, Any]
 SFT_CONFIGS = tuple(c for c in CONFIGS if c != "when_mcq")
 TSV_COLUMNS = ("index", "id", "video", "question", "candidates", "answer", "category")
+FACTORY_MAX_FRAMES = 32  # frames of one video in a LLaMA-Factory record (LLaVA-NeXT-Video's count)
 LMMS_KEYS = ("id", "video_id", "video", "expression", "question", "options", "answer", "answer_text")
 
 
@@ -64,11 +65,18 @@ def llamafactory(rows: Sequence[Row]) -> list[Row]:
 
 
 def factory_video(row: Row) -> str | list[str]:
-    """LLaMA-Factory's form of a row's video: a frames-folder video as the list of its frame files
-    (LLaMA-Factory reads a string as one video file, which a folder is not), else the path."""
-    if row.get("frames"):
-        return [f"{row['video']}/{name}.jpg" for name in row["frames"]]
-    return row["video"]
+    """LLaMA-Factory's form of a row's video: a frames-folder video as a list of its frame files
+    (LLaMA-Factory reads a string as one video file, which a folder is not), else the path. It
+    feeds every listed frame to the model (its frame cap applies to video files only), so a long
+    video is listed by at most :data:`FACTORY_MAX_FRAMES` frames evenly spread over it, first and
+    last included."""
+    names = row.get("frames") or []
+    if not names:
+        return row["video"]
+    if len(names) > FACTORY_MAX_FRAMES:
+        last = len(names) - 1
+        names = [names[round(i * last / (FACTORY_MAX_FRAMES - 1))] for i in range(FACTORY_MAX_FRAMES)]
+    return [f"{row['video']}/{name}.jpg" for name in names]
 
 
 def dataset_info() -> dict[str, Any]:
