@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -69,3 +70,19 @@ def load_local(build_dir: Path, config: str, split: str):
     from datasets import load_dataset
 
     return load_dataset(str(build_dir), config, split=split, cache_dir=tempfile.mkdtemp(prefix="hfds-"))
+
+
+def assert_exports_described(section: str, exports: Path) -> None:
+    """Every file under ``exports`` is named in a card's Exports ``section``: by its path or, for a
+    name written without a folder (``dataset_info.json`` beside another file), by its name; in a
+    name, ``{a,b}`` stands for either and ``<config>`` for any name."""
+    patterns = []
+    for token in re.findall(r"`([^`\s]+)`", section):
+        alternatives = re.sub(r"\\{([^}]*)\\}", lambda m: "(" + "|".join(m[1].split(",")) + ")",
+                              re.escape(token))
+        patterns.append((re.compile(alternatives.replace(re.escape("<config>"), "[a-z_]+") + "$"),
+                         "/" not in token))
+    files = sorted(p.relative_to(exports).as_posix() for p in exports.rglob("*") if p.is_file())
+    assert files
+    for name in files:
+        assert any(rx.match(name.rsplit("/", 1)[-1] if bare else name) for rx, bare in patterns), name

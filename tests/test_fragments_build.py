@@ -14,7 +14,7 @@ from typing import Any
 import cv2
 import pytest
 import yaml
-from conftest import load_local
+from conftest import assert_exports_described, load_local
 
 from pipelines.core.executors import LocalExecutor
 from pipelines.core.presence import read_ava_presence
@@ -182,3 +182,10 @@ def test_streamed_build_equals_the_whole_list_writers(builds: dict[int, Fragment
     assert len([name for name in whole if name.startswith("exports/")]) == 12
     for name, data in whole.items():
         assert (result.build_dir / name).read_bytes() == data, name
+
+
+
+def test_card_describes_every_export_file(builds: dict[int, FragmentsResult]) -> None:
+    build = builds[1].build_dir
+    card = (build / "README.md").read_text()
+    assert_exports_described(card[card.index("## Exports"):card.index("## Limitations")], build / "exports")

@@ -22,7 +22,7 @@ from pipelines.revos.exports import FACTORY_MAX_FRAMES, factory_video
 from pipelines.revos.plan import RevosInputs
 from pipelines.revos.schema import SPLITS
 from pipelines.revos.units import CONFIGS
-from tests.conftest import load_local, shared_file
+from tests.conftest import assert_exports_described, load_local, shared_file
 
 
 def _build(out: Path, workers: int) -> Path:
@@ -176,3 +176,9 @@ def test_when_mcq_scorer_uses_the_shared_reply_parser(demo_build: Path, tmp_path
     assert utils.revos_process_results(doc, [f"The answer is {right}."]) == {"accuracy": 1.0}
     assert utils.revos_process_results(doc, [wrong]) == {"accuracy": 0.0}
     assert utils.revos_process_results(doc, [""]) == {"accuracy": 0.0}
+
+
+def test_card_describes_every_export_file(demo_build: Path) -> None:
+    card = (demo_build / "README.md").read_text()
+    assert_exports_described(card[card.index("## Exports"):card.index("## Known limitations")],
+                             demo_build / "exports")
