@@ -19,7 +19,7 @@ def add_inputs(build: argparse.ArgumentParser) -> None:
     build.add_argument("--labels", type=Path, help="label map ava_action_list_v2.2.pbtxt")
     build.add_argument("--excluded", type=Path, help="excluded timestamps CSV (video_id,timestamp)")
     build.add_argument("--videos", type=Path,
-                       help="folder of <video_id>.mp4/.mkv/.webm: extract every needed frame once")
+                       help="folder of <video_id>.mp4/.mkv/.webm/.mov/.avi: extract every needed frame once")
 
 
 def inputs_from_args(args: argparse.Namespace, _params: Any) -> tuple[FinebenchInputs, dict[str, Any]]:

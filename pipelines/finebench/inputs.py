@@ -11,4 +11,4 @@ class FinebenchInputs:
     annotations: Path
     labels: Path
     excluded: Path | None = None
-    videos: Path | None = None  # folder of <video_id>.mp4/.mkv/.webm: frames are extracted
+    videos: Path | None = None  # folder of <video_id>.mp4/.mkv/.webm/.mov/.avi: frames are extracted
