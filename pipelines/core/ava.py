@@ -7,13 +7,13 @@ never raise: the row is returned as a rejection with a reason code. BOM and CRLF
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from pipelines.core.csvtext import csv_problem, read_rows, split_line
 from pipelines.core.errors import InputError
 from pipelines.core.validate import INT32_MAX, read_bytes_checked
 
@@ -93,7 +93,7 @@ def read_excluded(path: Path | None) -> set[tuple[str, int]]:
     if path is None:
         return set()
     excluded: set[tuple[str, int]] = set()
-    for number, fields in enumerate(csv.reader(open_text(path).splitlines()), start=1):
+    for number, fields in enumerate(read_rows(path, open_text(path).splitlines()), start=1):
         if not fields or not "".join(fields).strip():
             continue
         if len(fields) != 2 or not _is_uint(fields[1].strip()) or not _VIDEO_ID.match(fields[0].strip()) \
@@ -156,7 +156,9 @@ def no_rows_error(path: Path) -> InputError:
 
 def check_first_line(path: Path, line: str, number: int = 1) -> bool:
     """True when the first non-blank line is the header; a data line must have 8 fields."""
-    fields = next(csv.reader([line]))
+    fields = split_line(line)
+    if fields is None:
+        raise InputError(path, csv_problem(line), line=number)
     if _is_header(fields):
         return True
     if len(fields) != 8:
@@ -182,7 +184,9 @@ def read_annotations(path: Path, known_actions: set[int]) -> tuple[list[AvaRow],
             if check_first_line(path, line, number):
                 continue
         total += 1
-        parsed = parse_row(next(csv.reader([line])), number, known_actions)
+        fields = split_line(line)
+        parsed = (RowReject(number, "malformed_csv", csv_problem(line)) if fields is None
+                  else parse_row(fields, number, known_actions))
         (rejects if isinstance(parsed, RowReject) else rows).append(parsed)
     if total == 0:
         raise no_rows_error(path)

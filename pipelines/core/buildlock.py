@@ -99,7 +99,11 @@ def build_lock(build_dir: Path, action: str = "build", *, create: bool = True) -
                   .encode(), 0)
         for leftover in stale_temp_files(build_dir):
             leftover.unlink(missing_ok=True)
-        yield build_dir
+        try:
+            yield build_dir
+        except Exception:
+            os.ftruncate(fd, 0)  # stopped by an error: it finished, it was not killed
+            raise
         os.ftruncate(fd, 0)  # a clean exit leaves an empty lock file: nothing to report next time
     finally:
         os.close(fd)  # closing releases the flock

@@ -88,6 +88,18 @@ def require_regular_file(path: Path) -> os.stat_result:
     return info
 
 
+def require_folder(path: Path, missing: str = "folder not found") -> Path:
+    """``path`` if it is a folder this process may list and open files in; else one-line
+    :class:`InputError` (``missing`` when absent, "not a folder", "cannot be read")."""
+    if not path.exists():
+        raise InputError(path, missing)
+    if not path.is_dir():
+        raise InputError(path, "not a folder")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise InputError(path, "cannot be read (permission denied)")
+    return path
+
+
 def read_bytes_checked(path: Path) -> bytes:
     """The bytes of a regular file; any problem is one-line :class:`InputError`."""
     require_regular_file(path)

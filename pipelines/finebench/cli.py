@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pipelines.core.buildlock import require_folder_path
 from pipelines.core.errors import FineForgeError
 from pipelines.core.recipe import CliSpec
 from pipelines.finebench.demo import write_demo_inputs
@@ -73,7 +74,13 @@ def _key_ratio(record: dict[str, Any] | None) -> str:
 def add_demo_action(actions: argparse._SubParsersAction) -> None:
     demo = actions.add_parser("demo-inputs", help="write the demo AVA-format input files to a folder")
     demo.add_argument("folder", type=Path)
-    demo.set_defaults(handler=lambda args: print(write_demo_inputs(args.folder).annotations) or 0)
+    demo.set_defaults(handler=_write_demo)
+
+
+def _write_demo(args: argparse.Namespace) -> int:
+    require_folder_path(args.folder)  # a file in the way: one line, not a traceback
+    print(write_demo_inputs(args.folder).annotations)
+    return 0
 
 
 CLI = CliSpec(
