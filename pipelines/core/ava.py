@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from pipelines.core.csvtext import csv_problem, read_rows, split_line
 from pipelines.core.errors import InputError
-from pipelines.core.validate import INT32_MAX, read_bytes_checked
+from pipelines.core.validate import INT32_MAX, read_text_checked
 
 CSV_COLUMNS = ("video_id", "timestamp", "x1", "y1", "x2", "y2", "action_id", "person_id")
 CATEGORY_OF_LABEL_TYPE = {"PERSON_MOVEMENT": "person_movement",
@@ -53,10 +53,7 @@ class Label:
 def open_text(path: Path) -> str:
     """The file's text (UTF-8, BOM removed); missing, unreadable, non-regular (directory, FIFO,
     symlink loop) or empty files raise."""
-    try:
-        text = read_bytes_checked(path).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
+    text = read_text_checked(path)
     if not text.strip():
         raise InputError(path, "empty file")
     return text

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from pipelines.core.errors import InputError
-from pipelines.core.validate import read_bytes_checked
+from pipelines.core.validate import read_text_checked
 
 FieldPath = tuple[str, ...]
 
@@ -93,13 +93,8 @@ def load_params_file(path: Path) -> dict[str, Any]:
     """The mapping of a ``--params`` YAML file (empty file: no values). Missing, unreadable,
     non-UTF-8, malformed YAML or a non-mapping is one-line :class:`InputError` (with the line
     for malformed YAML)."""
-    data = read_bytes_checked(path)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
-    try:
-        loaded = yaml.safe_load(text)
+        loaded = yaml.safe_load(read_text_checked(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or type(exc).__name__

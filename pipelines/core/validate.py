@@ -107,3 +107,12 @@ def read_bytes_checked(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as err:
         raise InputError(path, f"cannot be read ({err.strerror or type(err).__name__})") from None
+
+
+def read_text_checked(path: Path) -> str:
+    """The UTF-8 text of a regular file (a BOM removed); not UTF-8 is one-line :class:`InputError`
+    naming the first bad byte, like any problem of :func:`read_bytes_checked`."""
+    try:
+        return read_bytes_checked(path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
