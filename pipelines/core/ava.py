@@ -7,15 +7,15 @@ never raise: the row is returned as a rejection with a reason code. BOM and CRLF
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from pipelines.core.csvtext import csv_problem, read_rows, split_line
 from pipelines.core.errors import InputError
-from pipelines.core.validate import INT32_MAX, read_bytes_checked
+from pipelines.core.validate import INT32_MAX, read_text_checked
 
 CSV_COLUMNS = ("video_id", "timestamp", "x1", "y1", "x2", "y2", "action_id", "person_id")
 CATEGORY_OF_LABEL_TYPE = {"PERSON_MOVEMENT": "person_movement",
@@ -53,10 +53,7 @@ class Label:
 def open_text(path: Path) -> str:
     """The file's text (UTF-8, BOM removed); missing, unreadable, non-regular (directory, FIFO,
     symlink loop) or empty files raise."""
-    try:
-        text = read_bytes_checked(path).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
+    text = read_text_checked(path)
     if not text.strip():
         raise InputError(path, "empty file")
     return text
@@ -93,7 +90,7 @@ def read_excluded(path: Path | None) -> set[tuple[str, int]]:
     if path is None:
         return set()
     excluded: set[tuple[str, int]] = set()
-    for number, fields in enumerate(csv.reader(open_text(path).splitlines()), start=1):
+    for number, fields in enumerate(read_rows(path, open_text(path).splitlines()), start=1):
         if not fields or not "".join(fields).strip():
             continue
         if len(fields) != 2 or not _is_uint(fields[1].strip()) or not _VIDEO_ID.match(fields[0].strip()) \
@@ -156,7 +153,9 @@ def no_rows_error(path: Path) -> InputError:
 
 def check_first_line(path: Path, line: str, number: int = 1) -> bool:
     """True when the first non-blank line is the header; a data line must have 8 fields."""
-    fields = next(csv.reader([line]))
+    fields = split_line(line)
+    if fields is None:
+        raise InputError(path, csv_problem(line), line=number)
     if _is_header(fields):
         return True
     if len(fields) != 8:
@@ -182,7 +181,9 @@ def read_annotations(path: Path, known_actions: set[int]) -> tuple[list[AvaRow],
             if check_first_line(path, line, number):
                 continue
         total += 1
-        parsed = parse_row(next(csv.reader([line])), number, known_actions)
+        fields = split_line(line)
+        parsed = (RowReject(number, "malformed_csv", csv_problem(line)) if fields is None
+                  else parse_row(fields, number, known_actions))
         (rejects if isinstance(parsed, RowReject) else rows).append(parsed)
     if total == 0:
         raise no_rows_error(path)

@@ -44,15 +44,35 @@ def stale_temp_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob(f".*{TEMP_MARK}*") if p.is_file() or p.is_symlink())
 
 
+def require_folder_path(folder: Path) -> None:
+    """:class:`OutputError` when a file stands where ``folder`` or one of its parents must be a
+    folder (``--out`` naming a file); creates nothing."""
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise OutputError(folder, f"{blocker} is a file, not a folder")
+
+
+def make_build_folder(build_dir: Path) -> None:
+    """Create ``build_dir`` (and its parents). A file standing where a folder must be, or a
+    location that refuses writes, is :class:`OutputError` naming the path."""
+    require_folder_path(build_dir)
+    try:
+        build_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        if not is_output_fault(err):
+            raise
+        raise OutputError.from_os_error(build_dir, err) from None
+
+
 @contextlib.contextmanager
 def build_lock(build_dir: Path, action: str = "build", *, create: bool = True) -> Iterator[Path]:
     """Hold ``build_dir`` exclusively for ``action``; raise :class:`BuildLockedError` at once if
     another process holds it. With ``create`` the folder is made first (a build); without, a
     missing folder is left for the caller to report (a push)."""
+    if create:
+        make_build_folder(build_dir)
     try:
-        if create:
-            build_dir.mkdir(parents=True, exist_ok=True)
-        elif not build_dir.is_dir():
+        if not create and not build_dir.is_dir():
             yield build_dir
             return
         lock_file = build_dir / LOCK_NAME
@@ -79,7 +99,11 @@ def build_lock(build_dir: Path, action: str = "build", *, create: bool = True) -
                   .encode(), 0)
         for leftover in stale_temp_files(build_dir):
             leftover.unlink(missing_ok=True)
-        yield build_dir
+        try:
+            yield build_dir
+        except Exception:
+            os.ftruncate(fd, 0)  # stopped by an error: it finished, it was not killed
+            raise
         os.ftruncate(fd, 0)  # a clean exit leaves an empty lock file: nothing to report next time
     finally:
         os.close(fd)  # closing releases the flock

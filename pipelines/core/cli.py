@@ -9,7 +9,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from pipelines.core.buildlock import build_lock
+from pipelines.core.buildlock import build_lock, require_folder_path
 from pipelines.core.cpus import usable_cpus
 from pipelines.core.executors import make_executor
 from pipelines.core.orchestrator import run_build
@@ -85,6 +85,7 @@ def build_handler(args: argparse.Namespace) -> int:
     recipe = load_recipe(args.recipe)
     check_build_options(args)
     params = params_from_args(recipe.params, args)
+    require_folder_path(args.out / recipe.name / args.version)  # before a demo input is written there
     inputs, options = recipe.cli.inputs(args, params)
     executor = make_executor(args.executor, args.workers, False if args.no_progress else None,
                              args.ray_address)

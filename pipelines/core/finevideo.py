@@ -20,7 +20,7 @@ from typing import Any
 
 from pipelines.core.errors import InputError
 from pipelines.core.jsonfile import parse_json
-from pipelines.core.validate import id_problem, read_bytes_checked, require_regular_file
+from pipelines.core.validate import id_problem, read_bytes_checked, require_folder, require_regular_file
 
 _TIMESTAMP = re.compile(r"^\s*(\d{1,7}):([0-5]?\d):([0-5]?\d(?:\.\d{1,9})?)\s*$")
 
@@ -204,6 +204,7 @@ def read_metadata(location: Path, with_video: bool = False) -> Iterator[VideoMet
             raise InputError(location, "expected a folder of JSON files or parquet shards")
         units = read_parquet([location], with_video)
     else:
+        require_folder(location)
         shards = sorted(location.glob("*.parquet"))
         units = read_parquet(shards, with_video) if shards else read_folder(location)
     seen: dict[str, str] = {}

@@ -18,7 +18,6 @@ Contract (see spec/outputs.md, "HF datasets on the Hub"):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipelines.core.buildindex import verify_index
 from pipelines.core.errors import FineForgeError, InputError
+from pipelines.core.jsonfile import load_json_file
 from pipelines.core.manifest import sha256_file
 
 SEMVER = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
@@ -88,10 +88,7 @@ def plan_push(build_dir: Path, repo_id: str, version: str) -> PushPlan:
         if not (build_dir / required).is_file():
             raise InputError(build_dir / required, "missing: not a finished build folder (build it first)")
     manifest_path = build_dir / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise InputError(manifest_path, f"not valid JSON ({err.msg})", line=err.lineno) from None
+    manifest = load_json_file(manifest_path)  # bad UTF-8 or JSON: one line naming the file
     if not isinstance(manifest, dict):
         raise InputError(manifest_path, "must hold a JSON object")
     if "version" in manifest and str(manifest["version"]) != version:

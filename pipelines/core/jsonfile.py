@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.errors import InputError
-from pipelines.core.validate import read_bytes_checked
+from pipelines.core.validate import read_text_checked
 
 
 def parse_json(text: str | bytes) -> Any:
@@ -31,12 +31,7 @@ def parse_json(text: str | bytes) -> Any:
 
 def load_json_file(path: Path) -> Any:
     """The parsed content of the JSON file at ``path`` (UTF-8, BOM allowed); see the module doc."""
-    data = read_bytes_checked(path)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
-    try:
-        return parse_json(text)
+        return parse_json(read_text_checked(path))
     except json.JSONDecodeError as exc:
         raise InputError(path, f"not valid JSON ({exc.msg})", line=exc.lineno or None) from None

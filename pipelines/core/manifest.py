@@ -17,6 +17,7 @@ import pipelines
 from pipelines.core.accounting import Ledger, jsonl_of
 from pipelines.core.atomic import write_json, write_text
 from pipelines.core.buildindex import write_index
+from pipelines.core.errors import InputError
 from pipelines.core.redact import redact
 
 CHUNK = 1 << 20
@@ -25,9 +26,13 @@ CHUNK = 1 << 20
 def sha256_file(path: Path) -> str:
     """sha256 of a file. A build hashes each input twice (work-cache fingerprint, then the
     manifest), and inputs can be gigabytes of parquet, so results are memoised per
-    (path, size, modification time): an unchanged file is read once."""
-    stat = path.stat()
-    return _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    (path, size, modification time): an unchanged file is read once. A file that cannot be read
+    (permission, I/O error) is one-line :class:`InputError` naming it, never blamed on the output."""
+    try:
+        stat = path.stat()
+        return _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError as err:
+        raise InputError(path, f"cannot be read ({err.strerror or type(err).__name__})") from None
 
 
 @functools.lru_cache(maxsize=4096)

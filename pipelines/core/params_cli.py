@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from pipelines.core.errors import InputError
+from pipelines.core.validate import read_text_checked
 
 FieldPath = tuple[str, ...]
 
@@ -74,20 +75,36 @@ def params_from_args(model: type[BaseModel], args: argparse.Namespace) -> Any:
     """The validated model: model defaults, then ``--params`` YAML, then the flags given."""
     values: dict[str, Any] = {}
     if args.params is not None:
-        if not args.params.is_file():
-            raise InputError(args.params, "parameters file not found")
-        loaded = yaml.safe_load(args.params.read_text()) or {}
-        if not isinstance(loaded, dict):
-            raise InputError(args.params, "parameters file must hold a mapping of field: value")
-        values = loaded
+        values = load_params_file(args.params)
     for path, dest in args.param_fields:
         value = getattr(args, dest, None)
         if value is not None:
             node = values
-            for name in path[:-1]:
+            for depth, name in enumerate(path[:-1]):
                 node = node.setdefault(name, {})
+                if not isinstance(node, dict):  # the YAML file gave a scalar for a nested group
+                    raise InputError(args.params, "must hold a mapping of field: value",
+                                     key=".".join(path[:depth + 1]))
             node[path[-1]] = value
     return model.model_validate(values)
+
+
+def load_params_file(path: Path) -> dict[str, Any]:
+    """The mapping of a ``--params`` YAML file (empty file: no values). Missing, unreadable,
+    non-UTF-8, malformed YAML or a non-mapping is one-line :class:`InputError` (with the line
+    for malformed YAML)."""
+    try:
+        loaded = yaml.safe_load(read_text_checked(path))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise InputError(path, f"not valid YAML ({problem})",
+                         line=mark.line + 1 if mark is not None else None) from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise InputError(path, "parameters file must hold a mapping of field: value")
+    return loaded
 
 
 def _spelled(default: object) -> str:

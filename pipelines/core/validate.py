@@ -88,6 +88,18 @@ def require_regular_file(path: Path) -> os.stat_result:
     return info
 
 
+def require_folder(path: Path, missing: str = "folder not found") -> Path:
+    """``path`` if it is a folder this process may list and open files in; else one-line
+    :class:`InputError` (``missing`` when absent, "not a folder", "cannot be read")."""
+    if not path.exists():
+        raise InputError(path, missing)
+    if not path.is_dir():
+        raise InputError(path, "not a folder")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise InputError(path, "cannot be read (permission denied)")
+    return path
+
+
 def read_bytes_checked(path: Path) -> bytes:
     """The bytes of a regular file; any problem is one-line :class:`InputError`."""
     require_regular_file(path)
@@ -95,3 +107,12 @@ def read_bytes_checked(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as err:
         raise InputError(path, f"cannot be read ({err.strerror or type(err).__name__})") from None
+
+
+def read_text_checked(path: Path) -> str:
+    """The UTF-8 text of a regular file (a BOM removed); not UTF-8 is one-line :class:`InputError`
+    naming the first bad byte, like any problem of :func:`read_bytes_checked`."""
+    try:
+        return read_bytes_checked(path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None

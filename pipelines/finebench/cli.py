@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pipelines.core.buildlock import require_folder_path
 from pipelines.core.errors import FineForgeError
 from pipelines.core.recipe import CliSpec
 from pipelines.finebench.demo import write_demo_inputs
@@ -74,7 +75,13 @@ def add_demo_action(actions: argparse._SubParsersAction) -> None:
     demo = actions.add_parser("demo-inputs", help="write the demo AVA-format input files to a folder")
     demo.add_argument("folder", type=Path, help="created if missing; gets ava_demo.csv, "
                       "ava_demo_labels.pbtxt and ava_demo_excluded.csv (for --ava-csv, --labels, --excluded)")
-    demo.set_defaults(handler=lambda args: print(write_demo_inputs(args.folder).annotations) or 0)
+    demo.set_defaults(handler=_write_demo)
+
+
+def _write_demo(args: argparse.Namespace) -> int:
+    require_folder_path(args.folder)  # a file in the way: one line, not a traceback
+    print(write_demo_inputs(args.folder).annotations)
+    return 0
 
 
 CLI = CliSpec(

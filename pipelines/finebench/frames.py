@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from pipelines.core.errors import InputError
 from pipelines.core.outputcheck import media_output, write_fault
+from pipelines.core.validate import require_folder
 from pipelines.core.video import draw_box, draw_boxes, extract_frames, find_video, missing_video_detail
 from pipelines.finebench.config import FrameWindow
 
@@ -62,8 +63,7 @@ def frame_jobs(build_dir: Path, table: pa.Table, videos: Path, window: FrameWind
 
     Frame times are recomputed in float64 from each row's timestamp with ``window`` (the table
     stores them as float32)."""
-    if not videos.is_dir():
-        raise InputError(videos, "videos folder not found")
+    require_folder(videos, "videos folder not found")
     rows = zip(table.column("video_id").to_pylist(), table.column("timestamp").to_pylist(), strict=True)
     needed: dict[str, set[float]] = defaultdict(set)
     for video_id, timestamp in set(rows):

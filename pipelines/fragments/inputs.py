@@ -10,13 +10,14 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core.ava import open_text
+from pipelines.core.csvtext import read_rows
 from pipelines.core.errors import InputError
+from pipelines.core.validate import require_folder
 from pipelines.fragments.scene import Effect
 
 RowRejects = list[tuple[str, str, str]]  # (unit key, reason, detail)
@@ -43,8 +44,7 @@ class VideoFile:
 
 def list_videos(folder: Path) -> tuple[list[VideoFile], RowRejects]:
     """Input files sorted by name, and the files rejected as duplicate ids."""
-    if not folder.is_dir():
-        raise InputError(folder, "video folder not found" if not folder.exists() else "not a folder")
+    require_folder(folder, "video folder not found")
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     if not files:
         raise InputError(folder, "no files in the video folder")
@@ -62,7 +62,7 @@ def list_videos(folder: Path) -> tuple[list[VideoFile], RowRejects]:
 
 
 def _rows(path: Path, header: tuple[str, ...]) -> list[tuple[int, list[str]]]:
-    lines = list(csv.reader(io.StringIO(open_text(path))))
+    lines = read_rows(path, io.StringIO(open_text(path)))
     numbered = [(i, [f.strip() for f in row]) for i, row in enumerate(lines, start=1) if any(row)]
     if numbered and [f.lower() for f in numbered[0][1][:len(header)]] == list(header):
         numbered = numbered[1:]

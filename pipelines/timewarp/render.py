@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pipelines.core.errors import InputError
 from pipelines.core.outputcheck import media_output, write_fault
+from pipelines.core.validate import require_folder
 from pipelines.core.video import (
     assemble,
     check_indistinguishable,
@@ -97,8 +98,7 @@ def _render(params: TimewarpParams, job: RenderJob) -> RenderOutcome:
 
 def render_jobs(build_dir: Path, outputs: Iterable[VideoOutput], videos: Path) -> list[RenderJob]:
     """One job per kept video, in build order (run by the recipe's ``render`` pass)."""
-    if not videos.is_dir():
-        raise InputError(videos, "videos folder not found")
+    require_folder(videos, "videos folder not found")
     return [RenderJob(o.video_id, find_video(videos, o.video_id),
                       tuple((s.start, s.end) for s in o.trimmed.scenes), o.orders,
                       build_dir / "media" / o.video_id)
