@@ -235,3 +235,10 @@ def test_demo_inputs_into_a_file_is_one_line(tmp_path: Path, under: bool) -> Non
     target = blocker / "sub" if under else blocker
     run_cli("finebench", "demo-inputs", target).assert_one_line_error(
         "cannot write", f"{blocker} is a file, not a folder")
+
+
+def test_ray_address_without_the_ray_executor_is_refused(small_csv: Path, tmp_path: Path) -> None:
+    """A cluster address with the local executor would be ignored: the build is refused instead."""
+    outcome = finebench(small_csv, tmp_path / "out", "--ray-address", "auto")
+    outcome.assert_one_line_error("--executor ray")
+    assert not (tmp_path / "out").exists()

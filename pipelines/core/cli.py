@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipelines.core.buildlock import build_lock, require_folder_path
 from pipelines.core.cpus import usable_cpus
+from pipelines.core.errors import ConfigError
 from pipelines.core.executors import make_executor
 from pipelines.core.orchestrator import run_build
 from pipelines.core.params_cli import add_params_arguments, params_from_args
@@ -66,6 +67,9 @@ def workers_count(text: str) -> int:
 def check_build_options(args: argparse.Namespace) -> None:
     """Validate the shared build options (pydantic, so API callers get the same rules)."""
     BuildOptions(version=args.version, workers=args.workers)
+    if args.ray_address and args.executor != "ray":  # else the cluster would be silently unused
+        raise ConfigError(f"--ray-address {args.ray_address} needs --executor ray (the build would run "
+                          "locally)")
 
 
 def empty_build_status(counts: Mapping[str, int], ledger: object, allow_empty: bool) -> int:
