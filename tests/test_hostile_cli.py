@@ -242,3 +242,14 @@ def test_ray_address_without_the_ray_executor_is_refused(small_csv: Path, tmp_pa
     outcome = finebench(small_csv, tmp_path / "out", "--ray-address", "auto")
     outcome.assert_one_line_error("--executor ray")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_input_without_units_is_not_called_all_rejected(tmp_path: Path) -> None:
+    """A Ref-YouTube-VOS meta file with no videos gives an empty build, but nothing was rejected:
+    the message must not say "every input unit was rejected (rejections: {})"."""
+    meta = tmp_path / "meta_expressions.json"
+    meta.write_text('{"videos": {}}')
+    outcome = run_cli("revos", "build", "--refytvos", meta, "--out", tmp_path / "out", "--no-progress")
+    assert outcome.status == 1 and "Traceback" not in outcome.stderr
+    assert "EMPTY BUILD: the inputs hold no units" in outcome.stderr
+    assert "rejections: {}" not in outcome.stderr

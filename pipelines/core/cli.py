@@ -79,8 +79,9 @@ def empty_build_status(counts: Mapping[str, int], ledger: object, allow_empty: b
         return 0
     rejected = {stage: dict(count.rejected) for stage, count in getattr(ledger, "stages", {}).items()
                 if count.rejected}
-    print(f"error: EMPTY BUILD: every input unit was rejected, nothing to publish (rejections: "
-          f"{rejected}); see rejects.jsonl{'' if allow_empty else '; pass --allow-empty to accept'}",
+    why = (f"every input unit was rejected, nothing to publish (rejections: {rejected}); see rejects.jsonl"
+           if rejected else "the inputs hold no units (nothing to build from), nothing to publish")
+    print(f"error: EMPTY BUILD: {why}{'' if allow_empty else '; pass --allow-empty to accept'}",
           file=sys.stderr)
     return 0 if allow_empty else 1
 
