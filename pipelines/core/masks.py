@@ -32,6 +32,7 @@ from pycocotools import mask as coco_mask
 from pipelines.core.errors import InputError
 from pipelines.core.jsonfile import load_json_file
 from pipelines.core.presence import Track
+from pipelines.core.validate import require_folder
 
 # pycocotools' decode trips NumPy 2's __array__(copy=) deprecation on every call; the result is right.
 warnings.filterwarnings("ignore", message="__array__ implementation doesn't accept a copy keyword",
@@ -192,6 +193,7 @@ def read_mask_presence(root: Path, fps: float) -> tuple[MaskPresence, list[tuple
     objects seen. Objects are the distinct ``anno_id`` of a video's expressions (named by their
     ``obj_id`` when given); a track's label is the first expression naming its object. Reasons:
     those of :func:`checked_masks`, and ``bad_frames`` (no usable frame list)."""
+    require_folder(root)  # missing, a file, unreadable: said as such, not as "no meta file"
     metas = sorted(p for p in root.glob("meta_expressions*.json") if META_FILE.match(p.name))
     if not metas:
         raise InputError(root, "no meta_expressions*.json file")
