@@ -262,3 +262,14 @@ def test_a_missing_masks_folder_is_named_as_missing(tmp_path: Path) -> None:
     outcome = run_cli("fragments", "build", "--videos", videos, "--masks", tmp_path / "nowhere",
                       "--out", tmp_path / "out", "--no-progress")
     assert "nowhere: folder not found" in outcome.assert_one_line_error()
+
+
+@pytest.mark.parametrize("flag", [["--llm-concurrency", "0"], ["--llm-timeout", "-1"]])
+def test_llm_flags_are_checked_offline_too(tmp_path: Path, flag: list[str]) -> None:
+    """An impossible LLM setting is refused even when the offline generator will not use it."""
+    folder = tmp_path / "fv"
+    folder.mkdir()
+    shutil.copy(shared_file("finevideo", "sample_0.json"), folder / "a.json")
+    outcome = run_cli("timewarp", "build", "--finevideo", folder, "--out", tmp_path / "out", "--no-progress",
+                      *flag)
+    outcome.assert_one_line_error("llm config")

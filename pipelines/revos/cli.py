@@ -27,7 +27,8 @@ def add_inputs(build: argparse.ArgumentParser) -> None:
 
 def inputs_from_args(args: argparse.Namespace, params: Any) -> tuple[RevosInputs, dict[str, Any]]:
     """The inputs named on the command line, or the drawn demo written under ``--out``."""
-    llm = config_from_args(args, backend=params.llm) if params.llm != "offline" else None
+    llm = config_from_args(args, backend=params.llm)  # checks every --llm-* flag, offline too
+    llm = llm if params.llm != "offline" else None
     inputs = RevosInputs(args.revos, args.mevis, args.refytvos, args.ava_csv, args.finevideo)
     if not inputs.given():
         from pipelines.revos.demo_tpo import write_demo_inputs

@@ -26,8 +26,8 @@ def add_inputs(build: argparse.ArgumentParser) -> None:
 def inputs_from_args(args: argparse.Namespace, params: Any) -> tuple[TimewarpInputs, dict[str, Any]]:
     """The inputs named on the command line (or the demo written under ``--out``) and the LLM
     configuration when ``params.llm`` is not offline."""
-    llm = (config_from_args(args, backend=params.llm, progress=not args.no_progress)
-           if params.llm != "offline" else None)
+    llm = config_from_args(args, backend=params.llm, progress=not args.no_progress)  # checks every flag
+    llm = llm if params.llm != "offline" else None
     if args.finevideo is None:
         if args.videos is not None:
             raise FineForgeError("--videos needs --finevideo")
