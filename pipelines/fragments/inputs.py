@@ -17,7 +17,7 @@ from pathlib import Path
 from pipelines.core.ava import open_text
 from pipelines.core.csvtext import read_rows
 from pipelines.core.errors import InputError
-from pipelines.core.validate import require_folder
+from pipelines.core.validate import id_problem, require_folder
 from pipelines.fragments.scene import Effect
 
 RowRejects = list[tuple[str, str, str]]  # (unit key, reason, detail)
@@ -43,7 +43,8 @@ class VideoFile:
 
 
 def list_videos(folder: Path) -> tuple[list[VideoFile], RowRejects]:
-    """Input files sorted by name, and the files rejected as duplicate ids."""
+    """Input files sorted by name, and the files rejected (an id that cannot name build files,
+    :func:`~pipelines.core.validate.id_problem`; a duplicate id)."""
     require_folder(folder, "video folder not found")
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     if not files:
@@ -53,6 +54,9 @@ def list_videos(folder: Path) -> tuple[list[VideoFile], RowRejects]:
     rejects: RowRejects = []
     for path in files:
         video_id = path.stem
+        if (problem := id_problem(video_id)) is not None:  # the id names media files and exports
+            rejects.append((path.name, "bad_video_id", problem))
+            continue
         if video_id in seen:
             rejects.append((path.name, "duplicate_video_id", f"{video_id} is also {seen[video_id]}"))
             continue
