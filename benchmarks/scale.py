@@ -46,7 +46,7 @@ from pipelines.core.video.variants import MATCHED_PROFILE
 from pipelines.timewarp.config import TimewarpParams
 from pipelines.timewarp.demo import metadata, write_demo_inputs
 from pipelines.timewarp.inputs import read_units
-from pipelines.timewarp.render import render_job, render_jobs
+from pipelines.timewarp.render import RenderJob, render_job, render_jobs
 from pipelines.timewarp.units import process_video
 
 RENDER_COPIES = 4  # ids per demo video in section 2 (4 videos -> 16 render units)
@@ -123,11 +123,16 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def demo_jobs(params: TimewarpParams, meta_dir: Path, video_dir: Path, scratch: Path) -> list[RenderJob]:
+    """The render jobs of the demo's videos, as a build in ``scratch`` would run them."""
+    metas, _ = read_units(meta_dir, None)
+    return render_jobs(scratch, [process_video(params, meta) for meta in metas], video_dir)
+
+
 def unit_cost(meta_dir: Path, video_dir: Path, scratch: Path) -> list[tuple[str, float, float]]:
     """(video id, CPU s, wall s) of each render unit of the demo, run one after the other here."""
     params = TimewarpParams()
-    metas, _ = read_units(meta_dir, None)
-    jobs = render_jobs(scratch, [process_video(params, meta) for meta in metas], video_dir)
+    jobs = demo_jobs(params, meta_dir, video_dir, scratch)
     costs = []
     for job in jobs:
         cpu, start = cpu_seconds(), time.perf_counter()
@@ -165,8 +170,7 @@ def render_threads(meta_dir: Path, video_dir: Path, scratch: Path) -> tuple[dict
             kinds[kind] = kinds.get(kind, 0.0) + cpu
 
     params = TimewarpParams()
-    metas, _ = read_units(meta_dir, None)
-    jobs = render_jobs(scratch, [process_video(params, meta) for meta in metas], video_dir)
+    jobs = demo_jobs(params, meta_dir, video_dir, scratch)
     job = max(jobs, key=lambda job: sum(end - start for start, end in job.segments))
     original, edit.run = edit.run, watched
     try:
@@ -196,14 +200,15 @@ def render_speedup(root: Path, repeats: int) -> None:
     units = len(list(video_dir.glob("*.mp4")))
     print(f"2) render pass of {units} demo videos, x264 threads={MATCHED_PROFILE.threads} per worker "
           f"({os.cpu_count()} CPUs; load average before: {_load()})")
-    costs = unit_cost(*write_demo_inputs(root / "alone"), root / "alone" / "build")
+    demo = write_demo_inputs(root / "alone")  # one copy of the demo inputs for both measures below
+    costs = unit_cost(*demo, root / "alone" / "build")
     for video_id, cpu, wall in costs:
         print(f"   one unit alone: {video_id:14s} CPU {cpu:5.2f} s  wall {wall:5.2f} s  "
               f"CPU/wall {cpu / wall:.2f}")
     print(f"   mean CPU per unit {sum(c for _, c, _ in costs) / len(costs):.2f} s, CPU/wall "
           f"{sum(c for _, c, _ in costs) / sum(w for _, _, w in costs):.2f}")
     if sys.platform == "linux":
-        kinds, wall = render_threads(*write_demo_inputs(root / "threads"), root / "threads" / "build")
+        kinds, wall = render_threads(*demo, root / "threads")
         total = sum(kinds.values())
         print("   its longest unit's 3 encodes, CPU per ffmpeg thread kind: " + ", ".join(
             f"{kind} {cpu:.2f} s ({cpu / total:.0%})" for kind, cpu in

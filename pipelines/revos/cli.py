@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipelines.core.llm import add_llm_arguments, config_from_args
+from pipelines.core.llm import add_llm_arguments, recipe_config
 from pipelines.core.recipe import CliSpec
 from pipelines.revos.plan import RevosInputs
 
@@ -27,8 +27,7 @@ def add_inputs(build: argparse.ArgumentParser) -> None:
 
 def inputs_from_args(args: argparse.Namespace, params: Any) -> tuple[RevosInputs, dict[str, Any]]:
     """The inputs named on the command line, or the drawn demo written under ``--out``."""
-    llm = config_from_args(args, backend=params.llm)  # checks every --llm-* flag, offline too
-    llm = llm if params.llm != "offline" else None
+    llm = recipe_config(args, params.llm)
     inputs = RevosInputs(args.revos, args.mevis, args.refytvos, args.ava_csv, args.finevideo)
     if not inputs.given():
         from pipelines.revos.demo_tpo import write_demo_inputs

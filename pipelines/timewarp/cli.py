@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.core.errors import FineForgeError
-from pipelines.core.llm import add_llm_arguments, config_from_args
+from pipelines.core.llm import add_llm_arguments, recipe_config
 from pipelines.core.recipe import CliSpec
 from pipelines.timewarp.demo import write_demo_inputs
 from pipelines.timewarp.inputs import TimewarpInputs
@@ -26,8 +26,7 @@ def add_inputs(build: argparse.ArgumentParser) -> None:
 def inputs_from_args(args: argparse.Namespace, params: Any) -> tuple[TimewarpInputs, dict[str, Any]]:
     """The inputs named on the command line (or the demo written under ``--out``) and the LLM
     configuration when ``params.llm`` is not offline."""
-    llm = config_from_args(args, backend=params.llm, progress=not args.no_progress)  # checks every flag
-    llm = llm if params.llm != "offline" else None
+    llm = recipe_config(args, params.llm, progress=not args.no_progress)
     if args.finevideo is None:
         if args.videos is not None:
             raise FineForgeError("--videos needs --finevideo")

@@ -53,6 +53,7 @@ from typing import Any
 _HOME = {
     "LLMClient": "client", "OfflineResponder": "client",
     "LLMConfig": "config", "add_llm_arguments": "config", "config_from_args": "config",
+    "recipe_config": "config",
     "default_cache_dir": "config",
     "ChatRequest": "request", "ChatResult": "request", "Usage": "request",
     "LLMFatalError": "retry", "LLMStats": "stats",
@@ -79,6 +80,7 @@ __all__ = [
     "config_from_args",
     "default_cache_dir",
     "image_data_url",
+    "recipe_config",
     "system_message",
     "user_message",
 ]

@@ -93,3 +93,11 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> LLMConfig:
     fields: dict[str, Any] = {"backend": args.llm, "cache": args.llm_cache}
     fields |= {name: v for name in _FLAGS if (v := getattr(args, f"llm_{name}", None)) is not None}
     return LLMConfig.make(**(fields | overrides))
+
+
+def recipe_config(args: argparse.Namespace, backend: str, **overrides: Any) -> LLMConfig | None:
+    """A recipe's LLM configuration: None for the ``offline`` generator, but every ``--llm-*``
+    flag is checked either way (an impossible setting fails now, not once ``--llm openai`` is
+    added)."""
+    config = config_from_args(args, backend=backend, **overrides)
+    return None if backend == "offline" else config
